@@ -1,0 +1,180 @@
+package io.civicpulse.deploy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.topics.Topic;
+import io.civicpulse.schemas.topics.Topics;
+
+/**
+ * {@code java -jar civicpulse.jar local} as a user runs it: a separate process, answering on its ports within
+ * seconds, stopping on SIGTERM with no process left behind, and keeping data across restarts with --data-dir.
+ */
+class LocalCommandIT {
+
+    private static final Duration READY_WITHIN = Duration.ofSeconds(60);
+    private final List<Process> started = new ArrayList<>();
+
+    @AfterEach
+    void killLeftovers() {
+        started.forEach(p -> {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        });
+    }
+
+    @Test
+    void startsBrokerAndRegistryAnswersThemAndStopsCleanlyOnSigterm() throws Exception {
+        Ports ports = Ports.free();
+        Running local = start(ports, null);
+
+        assertThat(local.output()).contains("bootstrap.servers   = 127.0.0.1:" + ports.kafka)
+                .contains("schema.registry.url = http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + ports.kafka))) {
+            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertThat(topics).containsAll(Topics.ALL.stream().map(Topic::name).toList());
+        }
+        String subjects = get("http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7/subjects");
+        assertThat(subjects).contains(Topics.INDICATORS.valueSubject(), Topics.DEAD_LETTERS.valueSubject());
+        assertThat(get("http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7/config")).contains("BACKWARD");
+
+        List<ProcessHandle> children = local.process.descendants().toList();
+        assertThat(children).as("the registry runs as a child process").isNotEmpty();
+
+        local.process.destroy(); // SIGTERM
+        assertThat(local.process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        // A killed process is reaped asynchronously; give the kernel a moment before calling it left behind.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(100);
+        }
+        assertThat(children).as("no child process left behind").noneMatch(ProcessHandle::isAlive);
+        assertThat(listening(ports.kafka)).as("broker port released").isFalse();
+        assertThat(listening(ports.registry)).as("registry port released").isFalse();
+        assertThat(local.output()).contains("Stopping Civic Pulse...", "Stopped.");
+    }
+
+    @Test
+    void dataDirKeepsRecordsAndSchemasAcrossRestarts(@TempDir Path dataDir) throws Exception {
+        Ports ports = Ports.free();
+        Map<String, Object> config = Map.of("bootstrap.servers", "127.0.0.1:" + ports.kafka,
+                "schema.registry.url", "http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7");
+        DeadLetter written = DeadLetterSamples.sample("restart-test");
+
+        Running first = start(ports, dataDir);
+        try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", config.get("bootstrap.servers")), Topics.DEAD_LETTERS.keySerde().serializer(),
+                Topics.DEAD_LETTERS.valueSerde(config).serializer())) {
+            producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS.name(), "restart-test", written)).get();
+        }
+        first.process.destroy();
+        assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        Running second = start(ports, dataDir);
+        try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", config.get("bootstrap.servers"), "group.id", "restart-test",
+                "auto.offset.reset", "earliest"), Topics.DEAD_LETTERS.keySerde().deserializer(),
+                Topics.DEAD_LETTERS.valueSerde(config).deserializer())) {
+            consumer.subscribe(List.of(Topics.DEAD_LETTERS.name()));
+            List<ConsumerRecord<String, DeadLetter>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (records.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+            }
+            assertThat(records).extracting(ConsumerRecord::value).containsExactly(written);
+        }
+        second.process.destroy();
+        assertThat(second.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.exists(dataDir.resolve("kafka/meta.properties"))).isTrue();
+    }
+
+    private record Ports(int kafka, int controller, int registry) {
+        static Ports free() throws IOException {
+            try (ServerSocket a = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
+                 ServerSocket b = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
+                 ServerSocket c = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+                return new Ports(a.getLocalPort(), b.getLocalPort(), c.getLocalPort());
+            }
+        }
+    }
+
+    /** A running {@code civicpulse local}; its output goes to a file, which outlives the process's pipes. */
+    private record Running(Process process, Path log) {
+        String output() throws IOException {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+    }
+
+    private Running start(Ports ports, Path dataDir) throws Exception {
+        String jar = System.getProperty("civicpulse.jar", "target/civicpulse.jar");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dcivicpulse.registry.home=" + System.getProperty("civicpulse.registry.home", "target/apicurio-registry"),
+                "-jar", jar, "local",
+                "--kafka-port", String.valueOf(ports.kafka),
+                "--controller-port", String.valueOf(ports.controller),
+                "--registry-port", String.valueOf(ports.registry)));
+        if (dataDir != null) {
+            command.addAll(List.of("--data-dir", dataDir.toString()));
+        }
+        Path log = Files.createTempFile("civicpulse-local", ".out");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        started.add(process);
+        Running running = new Running(process, log);
+        long t0 = System.nanoTime();
+        long deadline = t0 + READY_WITHIN.toNanos();
+        while (!running.output().contains(LocalCommand.READY_MARKER)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("`civicpulse local` was not ready within " + READY_WITHIN + "; output:\n"
+                        + running.output());
+            }
+            TimeUnit.MILLISECONDS.sleep(50);
+        }
+        System.out.printf("civicpulse local ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        return running;
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET " + url).isEqualTo(200);
+        return response.body();
+    }
+
+    private static boolean listening(int port) {
+        try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+}

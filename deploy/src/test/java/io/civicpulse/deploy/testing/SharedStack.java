@@ -1,0 +1,110 @@
+package io.civicpulse.deploy.testing;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+
+import io.civicpulse.deploy.local.LocalStack;
+
+/**
+ * The real broker and registry every integration test runs against, started once per JVM: starting them is the
+ * dominant cost of the suite. Where a Docker engine answers, the standard images run on Testcontainers;
+ * otherwise (as on the project's CI machines) the same embedded stack as {@code civicpulse local}.
+ * {@code -Dcivicpulse.test.stack=embedded|containers} forces one.
+ */
+public final class SharedStack {
+
+    private static final Logger log = LoggerFactory.getLogger(SharedStack.class);
+
+    /** What the tests need of a stack, whichever way it runs. */
+    public interface Stack {
+        String bootstrapServers();
+
+        String registryUrl();
+
+        String description();
+    }
+
+    private static Stack instance;
+
+    private SharedStack() {
+    }
+
+    public static synchronized Stack get() {
+        if (instance == null) {
+            instance = start();
+        }
+        return instance;
+    }
+
+    /** Settings for producers, consumers, admin clients and serdes against the shared stack. */
+    public static Map<String, Object> clientConfig() {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", get().bootstrapServers());
+        config.put("schema.registry.url", get().registryUrl());
+        return config;
+    }
+
+    public static Properties clientProperties() {
+        Properties properties = new Properties();
+        properties.putAll(clientConfig());
+        return properties;
+    }
+
+    private static Stack start() {
+        String choice = System.getProperty("civicpulse.test.stack", "auto");
+        boolean containers = switch (choice) {
+            case "containers" -> true;
+            case "embedded" -> false;
+            default -> dockerAvailable();
+        };
+        long t0 = System.nanoTime();
+        Stack stack = containers ? ContainerStack.start() : embedded();
+        log.info("integration stack: {} ready in {} ms", stack.description(), (System.nanoTime() - t0) / 1_000_000);
+        return stack;
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    private static Stack embedded() {
+        LocalStack local = new LocalStack(LocalStack.Settings.ephemeral(registryHome()));
+        try {
+            local.start(LocalStack.Progress.SILENT);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the embedded stack: " + e.getMessage(), e);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(local::close, "shared-stack-stop"));
+        return new Stack() {
+            @Override
+            public String bootstrapServers() {
+                return local.bootstrapServers();
+            }
+
+            @Override
+            public String registryUrl() {
+                return local.registryUrl();
+            }
+
+            @Override
+            public String description() {
+                return "embedded KRaft broker " + local.bootstrapServers() + " + Apicurio " + local.registryUrl();
+            }
+        };
+    }
+
+    /** Where the build unpacked Apicurio; failsafe passes it, the fallback serves runs from an IDE. */
+    public static Path registryHome() {
+        return Path.of(System.getProperty("civicpulse.registry.home", "target/apicurio-registry"));
+    }
+}
