@@ -10,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.civicpulse.deploy.testing.CliProcess;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
@@ -40,20 +40,17 @@ import io.civicpulse.schemas.topics.Topics;
 class LocalCommandIT {
 
     private static final Duration READY_WITHIN = Duration.ofSeconds(60);
-    private final List<Process> started = new ArrayList<>();
+    private final List<CliProcess> started = new ArrayList<>();
 
     @AfterEach
     void killLeftovers() {
-        started.forEach(p -> {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
-        });
+        started.forEach(CliProcess::close);
     }
 
     @Test
     void startsBrokerAndRegistryAnswersThemAndStopsCleanlyOnSigterm() throws Exception {
         Ports ports = Ports.free();
-        Running local = start(ports, null);
+        CliProcess local = start(ports, null);
 
         assertThat(local.output()).contains("bootstrap.servers   = 127.0.0.1:" + ports.kafka)
                 .contains("schema.registry.url = http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7");
@@ -65,11 +62,11 @@ class LocalCommandIT {
         assertThat(subjects).contains(Topics.INDICATORS.valueSubject(), Topics.DEAD_LETTERS.valueSubject());
         assertThat(get("http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7/config")).contains("BACKWARD");
 
-        List<ProcessHandle> children = local.process.descendants().toList();
+        List<ProcessHandle> children = local.process().descendants().toList();
         assertThat(children).as("the registry runs as a child process").isNotEmpty();
 
-        local.process.destroy(); // SIGTERM
-        assertThat(local.process.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+        local.process().destroy(); // SIGTERM
+        assertThat(local.process().waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
         // A killed process is reaped asynchronously; give the kernel a moment before calling it left behind.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
@@ -88,16 +85,16 @@ class LocalCommandIT {
                 "schema.registry.url", "http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7");
         DeadLetter written = DeadLetterSamples.sample("restart-test");
 
-        Running first = start(ports, dataDir);
+        CliProcess first = start(ports, dataDir);
         try (KafkaProducer<String, DeadLetter> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", config.get("bootstrap.servers")), Topics.DEAD_LETTERS.keySerde().serializer(),
                 Topics.DEAD_LETTERS.valueSerde(config).serializer())) {
             producer.send(new ProducerRecord<>(Topics.DEAD_LETTERS.name(), "restart-test", written)).get();
         }
-        first.process.destroy();
-        assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        first.process().destroy();
+        assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
 
-        Running second = start(ports, dataDir);
+        CliProcess second = start(ports, dataDir);
         try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(Map.of(
                 "bootstrap.servers", config.get("bootstrap.servers"), "group.id", "restart-test",
                 "auto.offset.reset", "earliest"), Topics.DEAD_LETTERS.keySerde().deserializer(),
@@ -110,8 +107,8 @@ class LocalCommandIT {
             }
             assertThat(records).extracting(ConsumerRecord::value).containsExactly(written);
         }
-        second.process.destroy();
-        assertThat(second.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        second.process().destroy();
+        assertThat(second.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(Files.exists(dataDir.resolve("kafka/meta.properties"))).isTrue();
     }
 
@@ -125,41 +122,19 @@ class LocalCommandIT {
         }
     }
 
-    /** A running {@code civicpulse local}; its output goes to a file, which outlives the process's pipes. */
-    private record Running(Process process, Path log) {
-        String output() throws IOException {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        }
-    }
-
-    private Running start(Ports ports, Path dataDir) throws Exception {
-        String jar = System.getProperty("civicpulse.jar", "target/civicpulse.jar");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dcivicpulse.registry.home=" + System.getProperty("civicpulse.registry.home", "target/apicurio-registry"),
-                "-jar", jar, "local",
+    private CliProcess start(Ports ports, Path dataDir) throws Exception {
+        List<String> args = new ArrayList<>(List.of("local",
                 "--kafka-port", String.valueOf(ports.kafka),
                 "--controller-port", String.valueOf(ports.controller),
                 "--registry-port", String.valueOf(ports.registry)));
         if (dataDir != null) {
-            command.addAll(List.of("--data-dir", dataDir.toString()));
+            args.addAll(List.of("--data-dir", dataDir.toString()));
         }
-        Path log = Files.createTempFile("civicpulse-local", ".out");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        started.add(process);
-        Running running = new Running(process, log);
-        long t0 = System.nanoTime();
-        long deadline = t0 + READY_WITHIN.toNanos();
-        while (!running.output().contains(LocalCommand.READY_MARKER)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("`civicpulse local` was not ready within " + READY_WITHIN + "; output:\n"
-                        + running.output());
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
-        }
-        System.out.printf("civicpulse local ready in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        return running;
+        CliProcess local = CliProcess.start(Map.of(), args.toArray(String[]::new));
+        started.add(local);
+        Duration took = local.awaitOutput(LocalCommand.READY_MARKER, READY_WITHIN);
+        System.out.printf("civicpulse local ready in %d ms%n", took.toMillis());
+        return local;
     }
 
     private static String get(String url) throws IOException, InterruptedException {

@@ -1,0 +1,91 @@
+package io.civicpulse.deploy.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.civicpulse.ingest.intake.ApiKeys;
+import io.civicpulse.ingest.intake.IntakeMetrics;
+import io.civicpulse.ingest.intake.IntakeServer;
+import io.civicpulse.ingest.intake.KafkaEventSink;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code civicpulse intake}: the authenticated HTTP intake for e-service events, against any Kafka and registry. */
+@Command(name = "intake", mixinStandardHelpOptions = true,
+        description = {"Serves POST /v1/events for e-service sessions, payments, open-data access and catalogue"
+                + " changes, publishing them to Kafka; answers 202 only once Kafka has acknowledged them.",
+                "API keys come from CIVICPULSE_INTAKE_API_KEYS (comma-separated; sha256:<hex> or clear, optionally"
+                        + " name=key) or civicpulse.intake.api.keys in --config."})
+final class IntakeCommand implements Callable<Integer> {
+
+    static final String READY_MARKER = "Intake listening on ";
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", description = "Properties file with Kafka, serde and civicpulse.* settings.")
+    Path config;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (else from --config or KAFKA_BOOTSTRAP_SERVERS).")
+    String bootstrapServers;
+
+    @Option(names = "--schema-registry-url", description = "Schema registry URL(s) (else from --config or KAFKA_SCHEMA_REGISTRY_URL).")
+    String schemaRegistryUrl;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}: loopback only).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8088", description = "Port (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--max-body-bytes", defaultValue = "5242880", description = "Larger bodies get 413 (default ${DEFAULT-VALUE}).")
+    int maxBodyBytes;
+
+    @Option(names = "--rate", defaultValue = "20", description = "Requests per second per API key before 429 (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Map<String, Object> overrides = new HashMap<>();
+        overrides.put("bootstrap.servers", bootstrapServers);
+        overrides.put("schema.registry.url", schemaRegistryUrl);
+        Map<String, Object> settings = ClientSettings.load(Map.of(), config, System.getenv(), overrides);
+        for (String required : new String[] {"bootstrap.servers", "schema.registry.url"}) {
+            if (!settings.containsKey(required)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), required + " is not set: pass"
+                        + " --" + required.replace('.', '-') + ", set it in --config, or set KAFKA_"
+                        + required.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+            }
+        }
+        ApiKeys keys = ApiKeys.parse((String) settings.get("civicpulse.intake.api.keys"));
+        IntakeServer.Settings defaults = IntakeServer.Settings.defaults();
+        IntakeServer.Settings serverSettings = new IntakeServer.Settings(host, port, maxBodyBytes, rate,
+                Math.max(1, (int) Math.ceil(rate * 2)), defaults.allowedClockSkew(), defaults.publishTimeout(),
+                defaults.threads());
+
+        KafkaEventSink sink = new KafkaEventSink(ClientSettings.clientOnly(settings), Clock.systemUTC(),
+                "http://" + host + ":" + port + "/v1/events");
+        IntakeServer server = new IntakeServer(serverSettings, keys, sink, new IntakeMetrics(), Clock.systemUTC());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            sink.close();
+            stopped.countDown();
+        }, "intake-shutdown"));
+        server.start();
+        out.println(READY_MARKER + server.url() + "/v1/events (" + keys.size() + " API key"
+                + (keys.size() == 1 ? "" : "s") + "; OpenAPI at " + server.url() + "/v1/openapi.json)");
+        out.flush();
+        StatusLine.every(Duration.ofSeconds(10), out, () -> "intake: " + server.metrics().snapshot(), stopped);
+        return 0;
+    }
+}

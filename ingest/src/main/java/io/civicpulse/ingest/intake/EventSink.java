@@ -1,0 +1,15 @@
+package io.civicpulse.ingest.intake;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the intake hands validated events and rejections. The intake answers 202 only when the returned future
+ * completes, so an implementation must complete it only once the broker has acknowledged every record
+ * (acks=all), and fail it when any record could not be made durable.
+ */
+public interface EventSink {
+
+    CompletableFuture<Void> publish(List<IntakeEvent.Accepted> events, List<IntakeEvent.Rejected> rejected,
+                                    String apiKeyName);
+}
