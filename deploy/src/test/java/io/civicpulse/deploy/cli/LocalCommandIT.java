@@ -145,11 +145,10 @@ class LocalCommandIT {
     }
 
     private static boolean listening(int port) {
-        try (Socket ignored = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            return true;
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return socket.isConnected();
         } catch (IOException e) {
             return false;
         }
     }
-
 }

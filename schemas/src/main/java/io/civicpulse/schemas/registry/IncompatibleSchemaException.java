@@ -20,6 +20,14 @@ public class IncompatibleSchemaException extends SchemaRegistryException {
         this.subject = subject;
     }
 
+    /** A refusal by the in-memory registry of a {@code mock://} scope, with the same status and error code. */
+    IncompatibleSchemaException(String subject, String registryMessage, String url) {
+        super("schema is incompatible with subject '" + subject + "': " + registryMessage
+                        + " (refused by the in-memory registry " + url + ")",
+                409, 409, registryMessage, url, null);
+        this.subject = subject;
+    }
+
     public String subject() {
         return subject;
     }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.common.config.ConfigException;
@@ -57,6 +58,17 @@ public final class RegistryClientConfig {
     /** Trust store type, e.g. {@code PKCS12} or {@code JKS} (default: the JDK's default type). */
     public static final String SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
 
+    /**
+     * A {@value #URL} of {@code mock://<scope>} selects the in-memory registry of that scope instead of HTTP, as
+     * with Confluent's serde; see {@link MockRegistries}. It must then be the only URL.
+     */
+    public static final String MOCK_SCHEME = "mock://";
+
+    /** Every key this class reads: what decides whether two configs reach the same registry the same way. */
+    private static final List<String> CLIENT_KEYS = List.of(URL, BASIC_AUTH_CREDENTIALS_SOURCE, BASIC_AUTH_USER_INFO,
+            MAX_RETRIES, RETRIES_WAIT_MS, RETRIES_MAX_WAIT_MS, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS,
+            MAX_SCHEMAS_PER_SUBJECT, SSL_TRUSTSTORE_LOCATION, SSL_TRUSTSTORE_PASSWORD, SSL_TRUSTSTORE_TYPE);
+
     public static final String SOURCE_URL = "URL";
     public static final String SOURCE_USER_INFO = "USER_INFO";
 
@@ -85,6 +97,7 @@ public final class RegistryClientConfig {
         }
     }
 
+    private final String mockScope;
     private final List<Endpoint> endpoints;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -96,7 +109,9 @@ public final class RegistryClientConfig {
     private final Sleeper sleeper;
 
     private RegistryClientConfig(Builder b) {
-        this.endpoints = parseEndpoints(b.urls, b.credentialsSource, b.userInfo);
+        this.mockScope = mockScope(b.urls);
+        // A mock scope has no endpoint and no credentials to check: nothing leaves the process.
+        this.endpoints = mockScope != null ? List.of() : parseEndpoints(b.urls, b.credentialsSource, b.userInfo);
         this.connectTimeout = positive(CONNECT_TIMEOUT_MS, b.connectTimeout);
         this.requestTimeout = positive(REQUEST_TIMEOUT_MS, b.requestTimeout);
         if (b.maxRetries < 0) {
@@ -152,9 +167,36 @@ public final class RegistryClientConfig {
         return b.build();
     }
 
-    /** The base URLs in the order they are tried, without credentials. */
+    /**
+     * The registry-relevant entries of a Kafka-style config map, resolved as {@link #fromConfigs(Map)} resolves them
+     * (the prefixed form wins, a URL list is normalized): equal maps configure equal clients. Holds credentials, so
+     * it is for keying in memory only, never for printing.
+     */
+    public static Map<String, String> identity(Map<String, ?> configs) {
+        Map<String, String> identity = new TreeMap<>();
+        for (String key : CLIENT_KEYS) {
+            Object v = key.startsWith(PREFIX) ? configs.get(key) : value(configs, key);
+            if (v != null) {
+                identity.put(key, v.toString().trim());
+            }
+        }
+        Object urls = value(configs, URL);
+        if (urls != null) {
+            List<String> list = urlList(urls);
+            String scope = list.size() == 1 ? mockScope(list) : null;
+            identity.put(URL, scope != null ? MOCK_SCHEME + scope : String.join(",", list));
+        }
+        return identity;
+    }
+
+    /** The base URLs in the order they are tried, without credentials; {@code mock://<scope>} for a mock scope. */
     public List<String> urls() {
-        return endpoints.stream().map(Endpoint::base).toList();
+        return mockScope != null ? List.of(MOCK_SCHEME + mockScope) : endpoints.stream().map(Endpoint::base).toList();
+    }
+
+    /** The in-memory registry scope named by a {@code mock://} URL, or null for a registry over HTTP. */
+    public String mockScope() {
+        return mockScope;
     }
 
     public Duration connectTimeout() {
@@ -230,7 +272,8 @@ public final class RegistryClientConfig {
             }
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-                throw new ConfigException(URL, stripUserInfo(raw), "must be an http:// or https:// URL with a host");
+                throw new ConfigException(URL, stripUserInfo(raw),
+                        "must be an http:// or https:// URL with a host, or " + MOCK_SCHEME + "<scope>");
             }
             String base = scheme + "://" + (uri.getHost().contains(":") && !uri.getHost().startsWith("[")
                     ? "[" + uri.getHost() + "]" : uri.getHost())
@@ -244,6 +287,22 @@ public final class RegistryClientConfig {
             endpoints.add(new Endpoint(base, authorization));
         }
         return List.copyOf(endpoints);
+    }
+
+    private static String mockScope(List<String> urls) {
+        String mock = urls.stream().filter(RegistryClientConfig::isMock).findFirst().orElse(null);
+        if (mock == null) {
+            return null;
+        }
+        if (urls.size() > 1) {
+            throw new ConfigException(URL, String.join(",", urls.stream().map(RegistryClientConfig::stripUserInfo)
+                    .toList()), "a " + MOCK_SCHEME + " URL selects an in-memory registry and must be the only URL");
+        }
+        return mock.substring(MOCK_SCHEME.length());
+    }
+
+    private static boolean isMock(String url) {
+        return url.regionMatches(true, 0, MOCK_SCHEME, 0, MOCK_SCHEME.length());
     }
 
     private static String stripUserInfo(String raw) {

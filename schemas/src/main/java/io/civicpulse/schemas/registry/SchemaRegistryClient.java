@@ -1,50 +1,42 @@
 package io.civicpulse.schemas.registry;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.civicpulse.schemas.registry.RegistryClientConfig.Endpoint;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Talks to any registry that implements the Confluent Schema Registry REST API, on the JDK's own HTTP client so the
  * project needs no Confluent jars. It exists so the serde (and tools) can register and resolve Avro schemas with
  * the failure handling a pipeline needs: bounded caches that keep already-resolved ids working while the registry
  * is down, retries with exponential backoff over several URLs for transient failures only, and errors that say
- * which URL answered what. Instances are thread-safe; share one to share its caches.
+ * which URL answered what. Instances are thread-safe; share one to share its caches ({@link #shared(Map)}).
+ *
+ * <p>A {@code schema.registry.url} of {@code mock://<scope>} selects an in-memory registry instead of HTTP, as
+ * with Confluent's serde: for unit tests where no registry runs (see {@link MockRegistries}).
  */
 public final class SchemaRegistryClient {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistryClient.class);
-
-    static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    static final String ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9,"
-            + " application/json; qs=0.5";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> COMPATIBILITY_LEVELS = Set.of("NONE", "BACKWARD", "BACKWARD_TRANSITIVE",
             "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE");
+
+    /**
+     * Bound of {@link #shared(Map)}'s clients: a process has a handful of registry configs; the bound only keeps a
+     * test JVM that starts many registries on fresh ports from holding a client (and its HTTP threads) for each.
+     */
+    private static final int MAX_SHARED_CLIENTS = 32;
+    private static final Map<Map<String, String>, SchemaRegistryClient> SHARED =
+            new LinkedHashMap<>(16, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
+
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Map<String, String>, SchemaRegistryClient> eldest) {
+                    return size() > MAX_SHARED_CLIENTS;
+                }
+            };
 
     /**
      * Cache key for "this schema under this subject". Avro's {@code Schema.equals} compares schemas by content
@@ -55,30 +47,15 @@ public final class SchemaRegistryClient {
     private record SubjectSchema(String subject, Schema schema) {
     }
 
-    /** A 2xx answer and where it came from, for messages about its content. */
-    private record Answer(String request, JsonNode body) {
-    }
-
     private final RegistryClientConfig config;
-    private final HttpClient http;
+    private final RegistryBackend backend;
     private final BoundedCache<Integer, Schema> schemasById;
     private final BoundedCache<SubjectSchema, Integer> idsBySubjectSchema;
-    // Index of the URL that answered last: a URL that is down for good then costs one failed connect per
-    // retry round rather than one per request.
-    private final AtomicInteger preferredEndpoint = new AtomicInteger();
 
     public SchemaRegistryClient(RegistryClientConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .connectTimeout(config.connectTimeout())
-                // HTTP/1.1 only: the h2c upgrade the JDK would otherwise attempt on http:// URLs trips up some
-                // proxies in front of registries, and buys nothing for a handful of small JSON requests.
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NORMAL);
-        if (config.sslContext() != null) {
-            builder.sslContext(config.sslContext());
-        }
-        this.http = builder.build();
+        this.backend = config.mockScope() != null ? MockRegistries.registry(config.mockScope())
+                : new HttpRegistry(config);
         this.schemasById = new BoundedCache<>(config.cacheCapacity());
         this.idsBySubjectSchema = new BoundedCache<>(config.cacheCapacity());
     }
@@ -88,7 +65,33 @@ public final class SchemaRegistryClient {
         return new SchemaRegistryClient(RegistryClientConfig.fromConfigs(configs));
     }
 
-    /** The base URLs this client tries, in order, without credentials. */
+    /**
+     * The one client of this process for the registry settings in {@code configs}, built on first use: serdes
+     * configured from equal registry settings then share one cache, so a process with twenty topics fetches each
+     * schema once. Only the keys {@link RegistryClientConfig} reads decide what is equal; the rest of a Kafka
+     * config (serde settings, bootstrap servers, ...) is ignored.
+     */
+    public static SchemaRegistryClient shared(Map<String, ?> configs) {
+        Map<String, String> key = RegistryClientConfig.identity(configs);
+        synchronized (SHARED) {
+            SchemaRegistryClient client = SHARED.get(key);
+            if (client == null) {
+                client = fromConfigs(configs);
+                SHARED.put(key, client);
+            }
+            return client;
+        }
+    }
+
+    /** Forgets the shared clients of a dropped mock scope, so the next serde sees the scope's fresh registry. */
+    static void forgetShared(String mockScope) {
+        String url = RegistryClientConfig.MOCK_SCHEME + mockScope;
+        synchronized (SHARED) {
+            SHARED.keySet().removeIf(key -> url.equals(key.get(RegistryClientConfig.URL)));
+        }
+    }
+
+    /** The base URLs this client tries, in order, without credentials; {@code mock://<scope>} for a mock scope. */
     public List<String> urls() {
         return config.urls();
     }
@@ -104,17 +107,7 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        Answer answer;
-        try {
-            answer = execute("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schema));
-        } catch (SchemaRegistryException e) {
-            if (e.status() == 409) {
-                throw new IncompatibleSchemaException(subject, "POST " + e.url(), e.status(), e.errorCode(),
-                        e.registryMessage(), e.url());
-            }
-            throw e;
-        }
-        int id = intField(answer, "id");
+        int id = backend.register(subject, schema);
         remember(key, id);
         return id;
     }
@@ -130,8 +123,7 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        Answer answer = execute("POST", "/subjects/" + encode(subject), schemaBody(schema));
-        int id = intField(answer, "id");
+        int id = backend.lookupId(subject, schema);
         remember(key, id);
         return id;
     }
@@ -146,62 +138,46 @@ public final class SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        Answer answer = execute("GET", "/schemas/ids/" + id, null);
-        Schema schema = parseSchema(answer, "schema id " + id);
+        Schema schema = backend.schemaById(id);
         schemasById.put(id, schema);
         return schema;
     }
 
     /** The subject's latest version. Never cached: "latest" changes whenever someone registers. */
     public RegisteredSchema latest(String subject) {
-        Answer answer = execute("GET", "/subjects/" + encode(requireSubject(subject)) + "/versions/latest", null);
-        int id = intField(answer, "id");
-        Schema schema = parseSchema(answer, "subject '" + subject + "' latest version");
-        remember(new SubjectSchema(subject, schema), id);
-        return new RegisteredSchema(subject, id, intField(answer, "version"), schema);
+        RegisteredSchema latest = backend.latest(requireSubject(subject));
+        remember(new SubjectSchema(subject, latest.schema()), latest.id());
+        return latest;
     }
 
     /** Whether the subject's compatibility rule would accept the schema as its next version. */
     public boolean testCompatibility(String subject, Schema schema) {
-        Answer answer = execute("POST",
-                "/compatibility/subjects/" + encode(requireSubject(subject)) + "/versions/latest",
-                schemaBody(Objects.requireNonNull(schema, "schema")));
-        JsonNode value = answer.body().get("is_compatible");
-        if (value == null || !value.isBoolean()) {
-            throw unexpected(answer, "no boolean 'is_compatible'");
-        }
-        return value.booleanValue();
+        return backend.testCompatibility(requireSubject(subject), Objects.requireNonNull(schema, "schema"));
     }
 
     /** The registry-wide compatibility level, e.g. {@code BACKWARD} (Confluent's default) or {@code NONE} (Apicurio's). */
     public String compatibility() {
-        return level(execute("GET", "/config", null));
+        return backend.compatibility();
     }
 
     /** The subject's compatibility level, falling back to the registry-wide one where the registry supports that. */
     public String compatibility(String subject) {
-        return level(execute("GET", "/config/" + encode(requireSubject(subject)) + "?defaultToGlobal=true", null));
+        return backend.compatibility(requireSubject(subject));
     }
 
     /** Sets the registry-wide compatibility level and returns the level the registry confirms. */
     public String setCompatibility(String level) {
-        return level(execute("PUT", "/config", levelBody(level)));
+        return backend.setCompatibility(requireLevel(level));
     }
 
     /** Sets the subject's compatibility level and returns the level the registry confirms. */
     public String setCompatibility(String subject, String level) {
-        return level(execute("PUT", "/config/" + encode(requireSubject(subject)), levelBody(level)));
+        return backend.setCompatibility(requireSubject(subject), requireLevel(level));
     }
 
     /** All subjects the registry holds. */
     public List<String> subjects() {
-        Answer answer = execute("GET", "/subjects", null);
-        if (!answer.body().isArray()) {
-            throw unexpected(answer, "expected a JSON array of subjects");
-        }
-        List<String> subjects = new ArrayList<>();
-        answer.body().forEach(node -> subjects.add(node.asText()));
-        return List.copyOf(subjects);
+        return backend.subjects();
     }
 
     private void remember(SubjectSchema key, int id) {
@@ -213,186 +189,13 @@ public final class SchemaRegistryClient {
         }
     }
 
-    /**
-     * Sends one request, trying every URL in turn, and repeats the round with exponential backoff while failures
-     * are transient (no connection, timeout, 5xx, 429). Any other non-2xx answer is the registry's verdict and is
-     * thrown at once: retrying a 404 or 409 cannot change it.
-     */
-    private Answer execute(String method, String path, String body) {
-        List<Endpoint> endpoints = config.endpoints();
-        int first = preferredEndpoint.get();
-        Map<String, String> failures = new LinkedHashMap<>();
-        int lastStatus = SchemaRegistryException.NO_STATUS;
-        int lastErrorCode = SchemaRegistryException.NO_STATUS;
-        String lastRegistryMessage = null;
-        Throwable lastCause = null;
-        for (int round = 0; ; round++) {
-            for (int i = 0; i < endpoints.size(); i++) {
-                int index = (first + i) % endpoints.size();
-                Endpoint endpoint = endpoints.get(index);
-                URI uri = endpoint.resolve(path);
-                String request = method + " " + uri;
-                HttpResponse<String> response;
-                try {
-                    response = http.send(request(endpoint, uri, method, body),
-                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                } catch (HttpTimeoutException e) {
-                    failures.put(uri.toString(), "timed out: " + describe(e));
-                    lastStatus = SchemaRegistryException.NO_STATUS;
-                    lastCause = e;
-                    continue;
-                } catch (IOException e) {
-                    failures.put(uri.toString(), describe(e));
-                    lastStatus = SchemaRegistryException.NO_STATUS;
-                    lastCause = e;
-                    continue;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new SchemaRegistryException(request + " was interrupted", SchemaRegistryException.NO_STATUS,
-                            SchemaRegistryException.NO_STATUS, null, uri.toString(), e);
-                }
-                int status = response.statusCode();
-                if (status >= 200 && status < 300) {
-                    preferredEndpoint.set(index);
-                    return new Answer(request, parseJson(response.body(), request, uri, status));
-                }
-                JsonNode error = parseErrorBody(response.body());
-                int errorCode = error.path("error_code").asInt(SchemaRegistryException.NO_STATUS);
-                String registryMessage = error.hasNonNull("message") ? error.get("message").asText()
-                        : abbreviate(response.body());
-                if (status == 429 || status >= 500) {
-                    failures.put(uri.toString(), "HTTP " + status
-                            + (registryMessage == null ? "" : ": " + registryMessage));
-                    lastStatus = status;
-                    lastErrorCode = errorCode;
-                    lastRegistryMessage = registryMessage;
-                    lastCause = null;
-                    continue;
-                }
-                throw new SchemaRegistryException(request + " answered HTTP " + status
-                        + (errorCode == SchemaRegistryException.NO_STATUS ? "" : " (error_code " + errorCode + ")")
-                        + (registryMessage == null ? "" : ": " + registryMessage),
-                        status, errorCode, registryMessage, uri.toString(), null);
-            }
-            if (round >= config.maxRetries()) {
-                String tried = failures.entrySet().stream()
-                        .map(f -> f.getKey() + " (" + f.getValue() + ")")
-                        .collect(Collectors.joining(", "));
-                boolean answered = lastStatus != SchemaRegistryException.NO_STATUS;
-                throw new SchemaRegistryException("schema registry " + (answered ? "failed" : "unreachable")
-                        + ": " + method + " " + path + " gave up after " + (round + 1) + " attempt(s) at each URL;"
-                        + " tried " + tried,
-                        lastStatus, answered ? lastErrorCode : SchemaRegistryException.NO_STATUS,
-                        answered ? lastRegistryMessage : null, String.join(", ", failures.keySet()), lastCause);
-            }
-            Duration wait = config.backoff(round);
-            LOG.warn("Schema registry request {} {} failed ({}); retrying in {} ms", method, path, failures,
-                    wait.toMillis());
-            try {
-                config.sleeper().sleep(wait);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SchemaRegistryException(method + " " + path + " was interrupted while waiting to retry;"
-                        + " tried " + String.join(", ", failures.keySet()), lastStatus, lastErrorCode,
-                        lastRegistryMessage, String.join(", ", failures.keySet()), e);
-            }
-        }
-    }
-
-    private HttpRequest request(Endpoint endpoint, URI uri, String method, String body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
-                .timeout(config.requestTimeout())
-                .header("Accept", ACCEPT);
-        if (endpoint.authorization() != null) {
-            builder.header("Authorization", endpoint.authorization());
-        }
-        if (body == null) {
-            builder.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            builder.header("Content-Type", CONTENT_TYPE)
-                    .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
-        }
-        return builder.build();
-    }
-
-    private static JsonNode parseJson(String body, String request, URI uri, int status) {
-        try {
-            return JSON.readTree(body == null || body.isBlank() ? "{}" : body);
-        } catch (JsonProcessingException e) {
-            throw new SchemaRegistryException(request + " answered HTTP " + status + " with a body that is not JSON: "
-                    + abbreviate(body), status, SchemaRegistryException.NO_STATUS, null, uri.toString(), e);
-        }
-    }
-
-    /** Error bodies are JSON from a registry but may be HTML from a proxy in front of it. */
-    private static JsonNode parseErrorBody(String body) {
-        try {
-            JsonNode node = JSON.readTree(body == null || body.isBlank() ? "{}" : body);
-            return node.isObject() ? node : JSON.createObjectNode();
-        } catch (JsonProcessingException e) {
-            return JSON.createObjectNode();
-        }
-    }
-
-    private static Schema parseSchema(Answer answer, String what) {
-        JsonNode type = answer.body().get("schemaType");
-        // Confluent omits schemaType for AVRO, and Apicurio may omit it altogether.
-        if (type != null && !type.isNull() && !"AVRO".equalsIgnoreCase(type.asText())) {
-            throw unexpected(answer, what + " is a " + type.asText() + " schema, not AVRO");
-        }
-        JsonNode references = answer.body().get("references");
-        if (references != null && references.isArray() && !references.isEmpty()) {
-            throw unexpected(answer, what + " uses schema references " + references
-                    + ", which this client does not resolve");
-        }
-        JsonNode text = answer.body().get("schema");
-        if (text == null || !text.isTextual()) {
-            throw unexpected(answer, "no 'schema' string");
-        }
-        try {
-            return new Schema.Parser().parse(text.asText());
-        } catch (SchemaParseException e) {
-            throw unexpected(answer, what + " is not a valid Avro schema: " + e.getMessage());
-        }
-    }
-
-    private static int intField(Answer answer, String field) {
-        JsonNode value = answer.body().get(field);
-        if (value == null || !value.canConvertToInt()) {
-            throw unexpected(answer, "no integer '" + field + "'");
-        }
-        return value.intValue();
-    }
-
-    private static String level(Answer answer) {
-        // Confluent answers GET with compatibilityLevel and PUT with compatibility; accept either for both.
-        JsonNode level = answer.body().hasNonNull("compatibilityLevel") ? answer.body().get("compatibilityLevel")
-                : answer.body().get("compatibility");
-        if (level == null || !level.isTextual()) {
-            throw unexpected(answer, "no 'compatibilityLevel'");
-        }
-        return level.asText();
-    }
-
-    private static SchemaRegistryException unexpected(Answer answer, String problem) {
-        String url = answer.request().substring(answer.request().indexOf(' ') + 1);
-        return new SchemaRegistryException(answer.request() + " answered with an unexpected body (" + problem + "): "
-                + abbreviate(answer.body().toString()), 200, SchemaRegistryException.NO_STATUS, null, url, null);
-    }
-
-    private static String schemaBody(Schema schema) {
-        // schemaType is left out: AVRO is the default everywhere, and older registries reject the field.
-        ObjectNode body = JSON.createObjectNode().put("schema", schema.toString());
-        return body.toString();
-    }
-
-    private static String levelBody(String level) {
+    private static String requireLevel(String level) {
         String normalized = Objects.requireNonNull(level, "level").trim().toUpperCase(Locale.ROOT);
         if (!COMPATIBILITY_LEVELS.contains(normalized)) {
             throw new IllegalArgumentException("unknown compatibility level '" + level + "'; expected one of "
                     + COMPATIBILITY_LEVELS.stream().sorted().toList());
         }
-        return JSON.createObjectNode().put("compatibility", normalized).toString();
+        return normalized;
     }
 
     private static String requireSubject(String subject) {
@@ -400,32 +203,5 @@ public final class SchemaRegistryClient {
             throw new IllegalArgumentException("subject must not be empty");
         }
         return subject;
-    }
-
-    private static String encode(String pathSegment) {
-        // URLEncoder encodes for forms; a path segment wants %20, not '+'.
-        return URLEncoder.encode(pathSegment, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    /** The exception and its root cause, skipping the JDK's layers of same-named wrappers. */
-    private static String describe(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String text = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-        if (root != e && (root.getClass() != e.getClass() || root.getMessage() != null)) {
-            text += " caused by " + root.getClass().getSimpleName()
-                    + (root.getMessage() == null ? "" : ": " + root.getMessage());
-        }
-        return text;
-    }
-
-    private static String abbreviate(String text) {
-        if (text == null || text.isBlank()) {
-            return null;
-        }
-        String oneLine = text.strip().replaceAll("\\s+", " ");
-        return oneLine.length() <= 300 ? oneLine : oneLine.substring(0, 300) + "...";
     }
 }

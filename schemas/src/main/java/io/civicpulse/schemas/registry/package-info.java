@@ -1,6 +1,7 @@
 /**
  * A client for any registry that speaks the Confluent Schema Registry REST API (Confluent, Apicurio's
- * {@code /apis/ccompat/v7}, Karapace, Redpanda).
+ * {@code /apis/ccompat/v7}, Karapace, Redpanda), and in-memory registries for unit tests selected by
+ * {@code schema.registry.url=mock://<scope>} ({@link io.civicpulse.schemas.registry.MockRegistries}).
  *
  * <p>It guarantees that every failure surfaces as a {@link io.civicpulse.schemas.registry.SchemaRegistryException}
  * naming the URL(s) tried, that transient failures (connect errors, timeouts, 5xx, 429) are retried with exponential

@@ -36,6 +36,10 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     private record Reading(Schema writer, DatumReader<Object> reader) {
     }
 
+    /** A writer id read into a caller's reader schema. */
+    private record ReaderKey(int id, Schema readerSchema) {
+    }
+
     private final Class<T> targetType;
     private final boolean clientGiven;
     private SchemaRegistryClient client;
@@ -45,6 +49,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     // target class's, or the class named like it), so (writer id, reader schema) pairs never differ within one
     // instance. Building a resolving reader is the expensive part of a read, so it must not happen per record.
     private BoundedCache<Integer, Reading> readings = new BoundedCache<>(config.cacheCapacity());
+    private BoundedCache<ReaderKey, Reading> readingsBySchema = new BoundedCache<>(config.cacheCapacity());
 
     /** For Kafka, which instantiates by class name and then calls {@link #configure(Map, boolean)}. */
     public AvroDeserializer() {
@@ -87,6 +92,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         this.isKey = isKey;
         this.client = clientGiven ? client : Objects.requireNonNull(sharedClient, "client");
         this.readings = new BoundedCache<>(config.cacheCapacity());
+        this.readingsBySchema = new BoundedCache<>(config.cacheCapacity());
     }
 
     @Override
@@ -94,6 +100,38 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         if (data == null || data.length == 0) {
             return null;
         }
+        int id = checkHeader(topic, data);
+        return cast(topic, decode(topic, data, id, reading(topic, id)));
+    }
+
+    /**
+     * Reads into the given reader schema as generic data (a {@link org.apache.avro.generic.GenericRecord} for a
+     * record), resolving the writer's schema into it: fields the writer lacks take the reader's defaults, fields the
+     * reader lacks are skipped. For consumers that hold a reader schema rather than a generated class, as with
+     * Confluent's {@code deserialize(topic, headers, bytes, readerSchema)}; the deserializer's target type is not
+     * used. Null or empty bytes read as null.
+     *
+     * @throws SerializationException as {@link #deserialize(String, byte[])}, and when the reader schema cannot
+     *         read the writer's
+     */
+    public Object deserialize(String topic, byte[] data, Schema readerSchema) {
+        Objects.requireNonNull(readerSchema, "readerSchema");
+        if (data == null || data.length == 0) {
+            return null;
+        }
+        int id = checkHeader(topic, data);
+        ReaderKey key = new ReaderKey(id, readerSchema);
+        Reading reading = readingsBySchema.get(key);
+        if (reading == null) {
+            Schema writer = writerSchema(topic, id);
+            reading = new Reading(writer, resolvingReader(topic, id, writer, readerSchema, GenericData.get()));
+            readingsBySchema.put(key, reading);
+        }
+        return decode(topic, data, id, reading);
+    }
+
+    /** Checks magic byte, length and configuration; returns the writer's schema id. */
+    private int checkHeader(String topic, byte[] data) {
         if (data[0] != WireFormat.MAGIC_BYTE) {
             throw new SerializationException(String.format("%s: no magic byte (found 0x%02x): not Avro in the"
                     + " Confluent wire format", where(topic), data[0] & 0xff));
@@ -106,8 +144,10 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
             throw new SerializationException(where(topic) + ": deserializer not configured: call configure() or"
                     + " construct it with a SchemaRegistryClient");
         }
-        int id = WireFormat.readSchemaId(data);
-        Reading reading = reading(topic, id);
+        return WireFormat.readSchemaId(data);
+    }
+
+    private Object decode(String topic, byte[] data, int id, Reading reading) {
         BinaryDecoder decoder = DecoderFactory.get()
                 .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
         Object value;
@@ -128,7 +168,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
             throw new SerializationException(where(topic) + ": " + trailing + " trailing byte(s) after the record"
                     + " for schema id " + id + " (" + reading.writer().getFullName() + ")");
         }
-        return cast(topic, value);
+        return value;
     }
 
     private Reading reading(String topic, int id) {
@@ -136,9 +176,23 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
         if (cached != null) {
             return cached;
         }
-        Schema writer;
+        Schema writer = writerSchema(topic, id);
+        Class<?> specificClass = specificClass(topic, id, writer);
+        DatumReader<Object> reader;
+        if (specificClass == null) {
+            reader = new GenericDatumReader<>(writer, writer, GenericData.get());
+        } else {
+            SpecificData model = SpecificData.getForClass(specificClass);
+            reader = resolvingReader(topic, id, writer, model.getSchema(specificClass), model);
+        }
+        Reading reading = new Reading(writer, reader);
+        readings.put(id, reading);
+        return reading;
+    }
+
+    private Schema writerSchema(String topic, int id) {
         try {
-            writer = client.schemaById(id);
+            return client.schemaById(id);
         } catch (SchemaRegistryException e) {
             if (e.status() == 404) {
                 throw new SerializationException(where(topic) + ": unknown schema id " + id + " at " + e.url()
@@ -147,25 +201,20 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
             throw new SerializationException(where(topic) + ": cannot fetch writer schema id " + id + ": "
                     + e.getMessage(), e);
         }
-        Class<?> specificClass = specificClass(topic, id, writer);
-        DatumReader<Object> reader;
-        if (specificClass == null) {
-            reader = new GenericDatumReader<>(writer, writer, GenericData.get());
-        } else {
-            SpecificData model = SpecificData.getForClass(specificClass);
-            Schema readerSchema = model.getSchema(specificClass);
-            SchemaCompatibility.SchemaPairCompatibility compatibility =
-                    SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writer);
-            if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-                throw new SerializationException(where(topic) + ": reader schema " + readerSchema.getFullName()
-                        + " cannot read writer schema id " + id + " (" + writer.getFullName() + "): "
-                        + WireFormat.incompatibilities(compatibility));
-            }
-            reader = new SpecificDatumReader<>(writer, readerSchema, model);
+    }
+
+    /** A reader from writer to reader schema, after checking up front that Avro can resolve one into the other. */
+    private DatumReader<Object> resolvingReader(String topic, int id, Schema writer, Schema readerSchema,
+            GenericData model) {
+        SchemaCompatibility.SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writer);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new SerializationException(where(topic) + ": reader schema " + readerSchema.getFullName()
+                    + " cannot read writer schema id " + id + " (" + writer.getFullName() + "): "
+                    + WireFormat.incompatibilities(compatibility));
         }
-        Reading reading = new Reading(writer, reader);
-        readings.put(id, reading);
-        return reading;
+        return model instanceof SpecificData specific ? new SpecificDatumReader<>(writer, readerSchema, specific)
+                : new GenericDatumReader<>(writer, readerSchema, model);
     }
 
     /** The generated class to read into, or null for generic data. */

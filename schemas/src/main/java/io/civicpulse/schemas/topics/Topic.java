@@ -11,6 +11,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
+import io.civicpulse.schemas.registry.SchemaRegistryClient;
 import io.civicpulse.schemas.serde.SpecificAvroSerde;
 
 /**
@@ -78,10 +79,11 @@ public record Topic<K, V extends SpecificRecord>(String name, String description
 
     /**
      * A value serde configured with the given client settings ({@code schema.registry.url} and the rest of the
-     * Confluent-compatible keys).
+     * Confluent-compatible keys). Serdes built from equal registry settings share one registry client and so one
+     * schema cache ({@link SchemaRegistryClient#shared}): a process with twenty topics fetches each schema once.
      */
     public Serde<V> valueSerde(Map<String, ?> serdeConfig) {
-        SpecificAvroSerde<V> serde = new SpecificAvroSerde<>(valueType);
+        SpecificAvroSerde<V> serde = new SpecificAvroSerde<>(SchemaRegistryClient.shared(serdeConfig), valueType);
         serde.configure(serdeConfig, false);
         return serde;
     }
