@@ -1,0 +1,175 @@
+package io.civicpulse.streams;
+
+import java.util.Map;
+
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.Stores;
+
+import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.reference.CityService;
+import io.civicpulse.schemas.services.PaymentEvent;
+import io.civicpulse.schemas.services.ServiceSessionEvent;
+import io.civicpulse.schemas.topics.Topic;
+import io.civicpulse.schemas.topics.Topics;
+import io.civicpulse.streams.aggregation.Contribution;
+import io.civicpulse.streams.aggregation.DeduplicationProcessor;
+import io.civicpulse.streams.aggregation.Emission;
+import io.civicpulse.streams.aggregation.EventContributions;
+import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
+import io.civicpulse.streams.aggregation.StateSerdes;
+import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.services.CatalogueChangeProcessor;
+import io.civicpulse.streams.services.PaymentRules;
+import io.civicpulse.streams.services.SessionRules;
+import io.civicpulse.streams.validation.Checked;
+import io.civicpulse.streams.validation.EventRules;
+import io.civicpulse.streams.validation.EventTimeExtractor;
+import io.civicpulse.streams.validation.Received;
+import io.civicpulse.streams.validation.ReceivedSerde;
+import io.civicpulse.streams.validation.ValidationProcessor;
+
+/**
+ * The indicator engine's topology, built by a pure function of its configuration: no I/O happens here, so a
+ * {@code TopologyTestDriver} runs exactly what production runs. Every processor, store and internal topic has an
+ * explicit name, so that a change of the topology never silently renames state (and the engine sets
+ * {@code ensure.explicit.internal.resource.naming} to enforce it).
+ *
+ * <pre>
+ * sessions, payments ─ validate ─┐                       ┌─ rejected ──────────────────────────► dead letters
+ * city-services ─ catalogue-changes ┴─ merge ─ split ────┤
+ *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by series
+ *   ─ indicator-windows ─┬─ values ─► civicpulse.indicators.v1 (+ latest ─► civicpulse.indicators.latest.v1)
+ *                        └─ late events ─► dead letters
+ * </pre>
+ */
+public final class IndicatorTopology {
+
+    /** Name of the repartition topic (the application id is prefixed and "-repartition" appended). */
+    public static final String CONTRIBUTIONS_REPARTITION = "indicator-contributions";
+
+    private IndicatorTopology() {
+    }
+
+    public static Topology build(EngineConfig config, Map<String, Object> serdeConfig) {
+        StreamsBuilder builder = new StreamsBuilder();
+        addStores(builder, config);
+
+        KStream<String, Checked> sessions = validated(builder, Topics.SERVICE_SESSIONS, ServiceSessionEvent.class,
+                new SessionRules(), config, serdeConfig);
+        KStream<String, Checked> payments = validated(builder, Topics.PAYMENTS, PaymentEvent.class,
+                new PaymentRules(), config, serdeConfig);
+        KStream<String, Checked> catalogue = builder
+                .stream(Topics.CITY_SERVICES.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.CITY_SERVICES.valueSerde(serdeConfig)))
+                        .withName("city-services-source"))
+                .process(() -> new CatalogueChangeProcessor(config), Named.as("city-services-changes"),
+                        CatalogueChangeProcessor.STORE);
+
+        Map<String, KStream<String, Checked>> checked = sessions
+                .merge(payments, Named.as("events-merge-payments"))
+                .merge(catalogue, Named.as("events-merge-catalogue"))
+                .split(Named.as("events-"))
+                .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
+                .defaultBranch(Branched.as("accepted"));
+
+        Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
+        checked.get("events-rejected")
+                .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
+                        Named.as("rejected-as-dead-letters"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName("rejected-dead-letters-sink"));
+
+        KStream<String, Emission> emissions = checked.get("events-accepted")
+                .mapValues(value -> ((Checked.Accepted) value).event(), Named.as("accepted-events"))
+                .process(() -> new DeduplicationProcessor(config.dedupHorizon()), Named.as("events-dedup"),
+                        DeduplicationProcessor.STORE)
+                .flatMapValues(EventContributions::contributions, Named.as("events-contributions"))
+                .selectKey((key, contribution) -> contribution.series().storeKey(),
+                        Named.as("contributions-by-series"))
+                .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contribution())
+                        .withName(CONTRIBUTIONS_REPARTITION))
+                .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
+                        IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
+                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE);
+
+        Map<String, KStream<String, Emission>> outputs = emissions
+                .split(Named.as("emissions-"))
+                .branch((key, value) -> value instanceof Emission.Rejected, Branched.as("late"))
+                .defaultBranch(Branched.as("values"));
+
+        outputs.get("emissions-late")
+                .map((key, value) -> deadLetter(((Emission.Rejected) value).deadLetter()),
+                        Named.as("late-as-dead-letters"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName("late-dead-letters-sink"));
+
+        Serde<IndicatorValue> valueSerde = Topics.INDICATORS.valueSerde(serdeConfig);
+        KStream<String, Emission.Value> values = outputs.get("emissions-values")
+                .mapValues(value -> (Emission.Value) value, Named.as("indicator-values"));
+        values.mapValues(Emission.Value::value, Named.as("indicator-values-history"))
+                .to(Topics.INDICATORS.name(), Produced.with(Serdes.String(), valueSerde)
+                        .withName("indicators-sink"));
+        values.filter((key, value) -> value.latest(), Named.as("indicator-values-newest"))
+                .mapValues(Emission.Value::value, Named.as("indicator-values-latest"))
+                .to(Topics.INDICATORS_LATEST.name(), Produced.with(Serdes.String(),
+                        Topics.INDICATORS_LATEST.valueSerde(serdeConfig)).withName("indicators-latest-sink"));
+
+        return builder.build();
+    }
+
+    private static <V extends org.apache.avro.specific.SpecificRecord> KStream<String, Checked> validated(
+            StreamsBuilder builder, Topic<String, V> topic, Class<V> type, EventRules<V> rules, EngineConfig config,
+            Map<String, Object> serdeConfig) {
+        Serde<Received<V>> serde = ReceivedSerde.wrap(topic.valueSerde(serdeConfig));
+        return builder
+                .stream(topic.name(), Consumed.with(Serdes.String(), serde)
+                        .withTimestampExtractor(new EventTimeExtractor<>(type, rules::eventTimeMs))
+                        .withName(rules.input() + "-source"))
+                .process(() -> new ValidationProcessor<>(rules, config), Named.as(rules.input() + "-validate"));
+    }
+
+    private static KeyValue<String, DeadLetter> deadLetter(DeadLetter deadLetter) {
+        return KeyValue.pair(deadLetter.getSource() + "/" + deadLetter.getReason(), deadLetter);
+    }
+
+    /**
+     * The engine's stores, all persistent and changelogged. Panes, totals and clocks are cached: a busy series reads
+     * and writes the same pane many times between commits, and the cache turns that into one changelog write.
+     */
+    private static void addStores(StreamsBuilder builder, EngineConfig config) {
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(DeduplicationProcessor.STORE, config.dedupHorizon().multipliedBy(2),
+                        config.dedupHorizon().multipliedBy(2), false),
+                Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(CatalogueChangeProcessor.STORE), Serdes.String(), Serdes.Integer()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.PANES_STORE), Serdes.String(),
+                StateSerdes.tally()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.TOTALS_STORE), Serdes.String(),
+                StateSerdes.seriesTotals()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.CLOCKS_STORE), Serdes.String(),
+                Serdes.Long()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.PENDING_STORE), Serdes.String(),
+                Serdes.Long()));
+    }
+
+    /** The contribution serde of the repartition topic, for tools that read it. */
+    public static Serde<Contribution> contributionSerde() {
+        return StateSerdes.contribution();
+    }
+}

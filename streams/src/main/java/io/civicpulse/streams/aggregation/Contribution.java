@@ -1,0 +1,44 @@
+package io.civicpulse.streams.aggregation;
+
+import java.util.Objects;
+
+/**
+ * What one event adds to one series (city, indicator, scope) at its event time: a numerator, a denominator, a
+ * sample count and optionally a sample for a percentile sketch. For level indicators (open requests, catalogue
+ * availability) the numbers are changes of the level. The event's origin rides along so that a contribution found
+ * late can be dead-lettered with a pointer to its input.
+ *
+ * @param sample the value for the sketch of a percentile indicator; NaN when the contribution carries none
+ */
+public record Contribution(String city, String indicatorId, String scope, long eventTimeMs, long numerator,
+                           long denominator, long samples, double sample, EventOrigin origin) {
+
+    public Contribution {
+        Objects.requireNonNull(city, "city");
+        Objects.requireNonNull(indicatorId, "indicatorId");
+        Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(origin, "origin");
+    }
+
+    /** A count contribution: numerator and denominator of one event. */
+    public static Contribution count(String city, String indicatorId, String scope, long eventTimeMs,
+                                     long numerator, long denominator, EventOrigin origin) {
+        return new Contribution(city, indicatorId, scope, eventTimeMs, numerator, denominator, 1, Double.NaN,
+                origin);
+    }
+
+    /** One sample of a percentile indicator. */
+    public static Contribution sample(String city, String indicatorId, String scope, long eventTimeMs,
+                                      double sample, EventOrigin origin) {
+        return new Contribution(city, indicatorId, scope, eventTimeMs, 0, 0, 1, sample, origin);
+    }
+
+    public boolean hasSample() {
+        return !Double.isNaN(sample);
+    }
+
+    /** The series this contribution belongs to. */
+    public SeriesKey series() {
+        return new SeriesKey(city, indicatorId, scope);
+    }
+}

@@ -1,0 +1,415 @@
+package io.civicpulse.streams.aggregation;
+
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.streams.catalogue.IndicatorCatalogue;
+import io.civicpulse.streams.catalogue.IndicatorDefinition;
+import io.civicpulse.streams.catalogue.ScopeKind;
+import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.validation.DeadLetters;
+import io.civicpulse.streams.windows.Panes;
+import io.civicpulse.streams.windows.WindowSpec;
+
+/**
+ * The window engine: turns contributions (keyed by series, so one series lives in one task) into indicator values
+ * over rolling windows and calendar days, live and final.
+ *
+ * <p>State, per series: one {@link Tally} per pane that received data ({@value #PANES_STORE}), and one
+ * {@link SeriesTotals} ({@value #TOTALS_STORE}) with the running totals of every window as of the last closed pane;
+ * per city, its stream time ({@value #CLOCKS_STORE}); and the series with a live update pending
+ * ({@value #PENDING_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
+ * period has passed), every window of every series of that city adds the pane entering it and subtracts the pane
+ * leaving it, a constant number of store reads whatever the window's length, and the windows that end there emit
+ * their one final value. Live values, at most one per key per live interval, are the closed totals plus the few
+ * panes still open.
+ *
+ * <p>Guarantees: an event whose pane is still open is counted in every window that covers it; an event whose pane
+ * has closed is not in any value, is counted as late in the series' current window and is dead-lettered (once per
+ * indicator, from its city-scope contribution); changes of a level are never dropped but apply from the first open
+ * pane. Stream time is kept per city, so a city whose feeds lag does not make another city's events late. Panes
+ * are deleted once they leave the longest window and idle series are deleted, so state stays bounded.
+ */
+public final class IndicatorWindowProcessor implements Processor<String, Contribution, String, Emission> {
+
+    public static final String PANES_STORE = "indicator-panes";
+    public static final String TOTALS_STORE = "indicator-window-totals";
+    public static final String CLOCKS_STORE = "indicator-city-stream-time";
+    public static final String PENDING_STORE = "indicator-live-pending";
+
+    private final EngineConfig config;
+    private final Panes panes;
+    private final List<WindowSpec> rolling = new ArrayList<>();
+    private final WindowSpec calendarDay;
+    private final long longestRollingMs;
+    private final long graceMs;
+    private final String liveFrequency;
+
+    private ProcessorContext<String, Emission> context;
+    private KeyValueStore<String, Tally> paneStore;
+    private KeyValueStore<String, SeriesTotals> totalsStore;
+    private KeyValueStore<String, Long> clockStore;
+    private KeyValueStore<String, Long> pendingStore;
+    private EngineMetrics metrics;
+
+    public IndicatorWindowProcessor(EngineConfig config) {
+        this.config = config;
+        this.panes = config.panes();
+        WindowSpec day = null;
+        long longest = 0;
+        for (WindowSpec window : config.windows()) {
+            if (window.isRolling()) {
+                rolling.add(window);
+                longest = Math.max(longest, window.lengthMs());
+            } else {
+                day = window;
+            }
+        }
+        this.calendarDay = day;
+        this.longestRollingMs = longest;
+        this.graceMs = config.grace().toMillis();
+        this.liveFrequency = config.liveInterval().toString();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Emission> context) {
+        this.context = context;
+        this.paneStore = context.getStateStore(PANES_STORE);
+        this.totalsStore = context.getStateStore(TOTALS_STORE);
+        this.clockStore = context.getStateStore(CLOCKS_STORE);
+        this.pendingStore = context.getStateStore(PENDING_STORE);
+        this.metrics = new EngineMetrics(context.metrics());
+        // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
+        // event time, and a burst of events within one interval must give one record per key.
+        context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::emitLive);
+    }
+
+    @Override
+    public void process(Record<String, Contribution> record) {
+        Contribution contribution = record.value();
+        if (contribution == null) {
+            return;
+        }
+        IndicatorDefinition definition = IndicatorCatalogue.require(contribution.indicatorId());
+        SeriesKey series = contribution.series();
+        String city = series.city();
+        Long streamTime = clockStore.get(city);
+        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime);
+        long eventTime = contribution.eventTimeMs();
+
+        if (panes.endOf(eventTime) <= closedBefore) {
+            if (!definition.measure().isLevel()) {
+                countLate(definition, series, contribution, streamTime, closedBefore);
+                return;
+            }
+            // A dropped change would leave the level wrong for ever; apply it from the first open pane instead.
+            countPerEvent(series, EngineMetrics.LATE_LEVEL_CHANGE, definition);
+            eventTime = closedBefore;
+        } else if (streamTime != null && panes.endOf(eventTime) <= streamTime) {
+            countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
+        }
+
+        long newStreamTime = streamTime == null ? eventTime : Math.max(streamTime, eventTime);
+        long target = closedUpTo(newStreamTime);
+        long pane = panes.startOf(eventTime);
+        addToPane(series, pane, Tally.of(contribution));
+        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        totals.lastDataPane = Math.max(totals.lastDataPane, pane);
+        totalsStore.put(series.storeKey(), totals);
+        pendingStore.put(series.storeKey(), eventTime);
+        if (streamTime == null || newStreamTime > streamTime) {
+            clockStore.put(city, newStreamTime);
+        }
+        if (target > closedBefore && closedBefore != Long.MIN_VALUE) {
+            closePanes(city, target);
+        }
+    }
+
+    /** Every pane ending at or before this instant is closed when stream time is {@code streamTime}. */
+    private long closedUpTo(long streamTime) {
+        return panes.startOf(streamTime - graceMs);
+    }
+
+    private void countLate(IndicatorDefinition definition, SeriesKey series, Contribution contribution,
+                           long streamTime, long closedBefore) {
+        // Counted in the pane where stream time is, so the series' current windows report it as lateEventCount.
+        long currentPane = panes.startOf(streamTime);
+        addToPane(series, currentPane, Tally.lateEvent());
+        SeriesTotals totals = totalsOrNew(series, closedBefore);
+        totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
+        totalsStore.put(series.storeKey(), totals);
+        pendingStore.put(series.storeKey(), streamTime);
+        countPerEvent(series, EngineMetrics.LATE_BEYOND_GRACE, definition);
+        if (ScopeKind.CITY_SCOPE.equals(series.scope())) {
+            context.forward(new Record<>(DeadLetters.key(DeadLetters.LATE_BEYOND_GRACE),
+                    new Emission.Rejected(DeadLetters.key(DeadLetters.LATE_BEYOND_GRACE),
+                            DeadLetters.lateEvent(series.city(), definition.id(), contribution.eventTimeMs(),
+                                    streamTime, contribution.origin(), context.currentSystemTimeMs())),
+                    streamTime));
+        }
+    }
+
+    /**
+     * Counts per event and indicator, not per scope: every event contributes to the city scope of each of its
+     * indicators exactly once, so that contribution speaks for the event (in metrics and dead letters alike).
+     */
+    private void countPerEvent(SeriesKey series, String what, IndicatorDefinition definition) {
+        if (ScopeKind.CITY_SCOPE.equals(series.scope())) {
+            metrics.record(what, definition.id());
+        }
+    }
+
+    private void addToPane(SeriesKey series, long paneStart, Tally tally) {
+        String key = series.paneKey(paneStart);
+        Tally pane = paneStore.get(key);
+        if (pane == null) {
+            pane = tally;
+        } else {
+            pane.add(tally);
+        }
+        paneStore.put(key, pane);
+    }
+
+    private SeriesTotals totalsOrNew(SeriesKey series, long closedUpTo) {
+        SeriesTotals totals = totalsStore.get(series.storeKey());
+        if (totals == null) {
+            ZoneId zone = config.zoneOf(series.city());
+            totals = new SeriesTotals(closedUpTo, Long.MIN_VALUE, WindowSpec.dayStart(closedUpTo, zone));
+        }
+        return totals;
+    }
+
+    /** Advances every series of the city to {@code target}, emitting the finals of the windows that close. */
+    private void closePanes(String city, long target) {
+        List<KeyValue<String, SeriesTotals>> advanced = new ArrayList<>();
+        try (KeyValueIterator<String, SeriesTotals> all =
+                     totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
+            while (all.hasNext()) {
+                KeyValue<String, SeriesTotals> entry = all.next();
+                if (entry.value.closedUpTo < target) {
+                    advanced.add(entry);
+                }
+            }
+        }
+        // Written after the scan: stores are not to be modified under an open iterator.
+        for (KeyValue<String, SeriesTotals> entry : advanced) {
+            SeriesKey series = SeriesKey.parse(entry.key);
+            SeriesTotals totals = entry.value;
+            boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, target);
+            if (keep) {
+                totalsStore.put(entry.key, totals);
+            } else {
+                totalsStore.delete(entry.key);
+            }
+        }
+    }
+
+    /** Closes the series' panes up to {@code target}; returns false when the series is idle and can be forgotten. */
+    private boolean advance(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target) {
+        ZoneId zone = config.zoneOf(series.city());
+        boolean level = definition.measure().isLevel();
+        long paneMs = panes.sizeMs();
+        while (totals.closedUpTo < target) {
+            long start = totals.closedUpTo;
+            if (totals.lastDataPane < start && (level || totals.rollingEmpty())) {
+                // Nothing ahead and nothing left to slide out: jump instead of stepping through idle panes.
+                skipIdle(series, definition, totals, target, zone);
+                break;
+            }
+            String paneKey = series.paneKey(start);
+            Tally entering = paneStore.get(paneKey);
+            long end = start + paneMs;
+            if (level) {
+                totals.level.add(entering);
+                if (entering != null) {
+                    // A level needs a pane only until it is closed: the level itself carries it from then on.
+                    paneStore.delete(paneKey);
+                }
+            } else {
+                for (WindowSpec window : rolling) {
+                    Tally total = totals.rolling(window.label());
+                    total.add(entering);
+                    String leavingKey = series.paneKey(start - window.lengthMs());
+                    Tally leaving = paneStore.get(leavingKey);
+                    total.subtract(leaving);
+                    if (leaving != null && window.lengthMs() == longestRollingMs) {
+                        paneStore.delete(leavingKey);
+                    }
+                }
+                if (rolling.isEmpty() && entering != null) {
+                    paneStore.delete(paneKey);
+                }
+            }
+            if (calendarDay != null) {
+                long dayStart = WindowSpec.dayStart(start, zone);
+                if (dayStart != totals.dayStart) {
+                    totals.dayStart = dayStart;
+                    totals.day = Tally.empty();
+                }
+                if (!level) {
+                    totals.day.add(entering);
+                }
+            }
+            totals.closedUpTo = end;
+            emitFinals(series, definition, totals, end, zone);
+        }
+        return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
+    }
+
+    /** The finals of the windows ending at {@code end}, a pane boundary just closed. */
+    private void emitFinals(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long end,
+                            ZoneId zone) {
+        boolean level = definition.measure().isLevel();
+        for (WindowSpec window : rolling) {
+            if (end % window.finalStepMs() == 0) {
+                Tally value = level ? totals.level : totals.rolling(window.label());
+                emitFinal(series, definition, totals, window, end - window.lengthMs(), end, value);
+            }
+        }
+        if (calendarDay != null && end == WindowSpec.dayEnd(totals.dayStart, zone)) {
+            emitFinal(series, definition, totals, calendarDay, totals.dayStart, end, level ? totals.level : totals.day);
+            totals.dayStart = end;
+            totals.day = Tally.empty();
+        }
+    }
+
+    /** Moves an idle series to {@code target}: only finals of a level, or the day's final, can still be due. */
+    private void skipIdle(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target,
+                          ZoneId zone) {
+        long from = totals.closedUpTo;
+        if (definition.measure().isLevel() && !totals.level.isEmpty()) {
+            for (WindowSpec window : rolling) {
+                long step = window.finalStepMs();
+                for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
+                    emitFinal(series, definition, totals, window, end - window.lengthMs(), end, totals.level);
+                }
+            }
+        }
+        if (calendarDay != null) {
+            Tally dayValue = definition.measure().isLevel() ? totals.level : totals.day;
+            long dayEnd = WindowSpec.dayEnd(totals.dayStart, zone);
+            while (dayEnd <= target) {
+                emitFinal(series, definition, totals, calendarDay, totals.dayStart, dayEnd, dayValue);
+                totals.dayStart = dayEnd;
+                totals.day = Tally.empty();
+                dayValue = definition.measure().isLevel() ? totals.level : totals.day;
+                dayEnd = WindowSpec.dayEnd(dayEnd, zone);
+            }
+        }
+        totals.closedUpTo = target;
+    }
+
+    private void emitFinal(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
+                           long from, long to, Tally value) {
+        if (value.isEmpty()) {
+            return; // an empty window has no value: nothing is published rather than a 0%
+        }
+        String frequency = window.isRolling() ? window.finalStep().toString() : "P1D";
+        emit(series, definition, totals, window, new IndicatorValues.Period(window.label(), from, to, frequency, true,
+                context.currentSystemTimeMs()), value, to);
+    }
+
+    private void emit(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
+                      IndicatorValues.Period period, Tally value, long timestamp) {
+        IndicatorValue indicatorValue = IndicatorValues.of(definition, series, period, value);
+        String key = series.outputKey(window.label());
+        boolean latest = totals.advanceLatest(window.label(), period.to());
+        context.forward(new Record<>(key, new Emission.Value(key, indicatorValue, latest), timestamp));
+    }
+
+    /** Publishes the live value of every window of every series that changed since the last call. */
+    private void emitLive(long wallClockMs) {
+        List<String> pending = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = pendingStore.all()) {
+            while (all.hasNext()) {
+                pending.add(all.next().key);
+            }
+        }
+        for (String storeKey : pending) {
+            pendingStore.delete(storeKey);
+            SeriesTotals totals = totalsStore.get(storeKey);
+            if (totals == null) {
+                continue; // went idle and was forgotten since
+            }
+            SeriesKey series = SeriesKey.parse(storeKey);
+            Long streamTime = clockStore.get(series.city());
+            if (streamTime == null) {
+                continue;
+            }
+            emitLive(series, IndicatorCatalogue.require(series.indicatorId()), totals, streamTime, wallClockMs);
+            totalsStore.put(storeKey, totals);
+        }
+    }
+
+    private void emitLive(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long streamTime,
+                          long wallClockMs) {
+        ZoneId zone = config.zoneOf(series.city());
+        boolean level = definition.measure().isLevel();
+        long paneMs = panes.sizeMs();
+        long current = panes.endOf(streamTime);
+        // The panes not yet closed: grace / pane size + 1 of them, whatever the windows' lengths.
+        Map<Long, Tally> open = new HashMap<>();
+        for (long start = totals.closedUpTo; start < current; start += paneMs) {
+            Tally pane = paneStore.get(series.paneKey(start));
+            if (pane != null) {
+                open.put(start, pane);
+            }
+        }
+        for (WindowSpec window : rolling) {
+            Tally value = (level ? totals.level : totals.rolling(window.label())).copy();
+            open.values().forEach(value::add);
+            if (!level) {
+                for (long start = totals.closedUpTo; start < current; start += paneMs) {
+                    value.subtract(paneStore.get(series.paneKey(start - window.lengthMs())));
+                }
+            }
+            emitLiveValue(series, definition, totals, window, current - window.lengthMs(), current, value,
+                    streamTime, wallClockMs);
+        }
+        if (calendarDay != null) {
+            long dayStart = WindowSpec.dayStart(current - 1, zone);
+            Tally value;
+            if (level) {
+                value = totals.level.copy();
+                open.values().forEach(value::add);
+            } else {
+                value = totals.dayStart == dayStart ? totals.day.copy() : Tally.empty();
+                open.forEach((start, pane) -> {
+                    if (start >= dayStart) {
+                        value.add(pane);
+                    }
+                });
+            }
+            emitLiveValue(series, definition, totals, calendarDay, dayStart, WindowSpec.dayEnd(dayStart, zone), value,
+                    streamTime, wallClockMs);
+        }
+    }
+
+    private void emitLiveValue(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals,
+                               WindowSpec window, long from, long to, Tally value, long streamTime,
+                               long wallClockMs) {
+        if (value.isEmpty()) {
+            return;
+        }
+        emit(series, definition, totals, window,
+                new IndicatorValues.Period(window.label(), from, to, liveFrequency, false, wallClockMs), value,
+                streamTime);
+    }
+
+    @Override
+    public void close() {
+        // Stores are closed by Kafka Streams; nothing else is held.
+    }
+}

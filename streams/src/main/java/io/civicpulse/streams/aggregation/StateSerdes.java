@@ -1,0 +1,123 @@
+package io.civicpulse.streams.aggregation;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * Serdes of the engine's own state and of its repartition topic. These bytes never leave the engine's application
+ * (its stores, changelogs and repartition topic), so they use a compact versioned binary form rather than Avro:
+ * every format starts with a version byte, and a reader refuses a version it does not know instead of misreading.
+ */
+public final class StateSerdes {
+
+    private StateSerdes() {
+    }
+
+    /** Writes one value to a DataOutput. */
+    @FunctionalInterface
+    interface Writer<T> {
+        void write(T value, DataOutput out) throws IOException;
+    }
+
+    /** Reads one value from a DataInput. */
+    @FunctionalInterface
+    interface Reader<T> {
+        T read(DataInput in) throws IOException;
+    }
+
+    public static Serde<Tally> tally() {
+        return of("tally", (value, out) -> value.writeTo(out), Tally::readFrom);
+    }
+
+    public static Serde<SeriesTotals> seriesTotals() {
+        return of("series totals", (value, out) -> value.writeTo(out), SeriesTotals::readFrom);
+    }
+
+    public static Serde<Contribution> contribution() {
+        return of("contribution", StateSerdes::writeContribution, StateSerdes::readContribution);
+    }
+
+    private static final byte CONTRIBUTION_FORMAT = 1;
+
+    private static void writeContribution(Contribution c, DataOutput out) throws IOException {
+        out.writeByte(CONTRIBUTION_FORMAT);
+        out.writeUTF(c.city());
+        out.writeUTF(c.indicatorId());
+        out.writeUTF(c.scope());
+        out.writeLong(c.eventTimeMs());
+        out.writeLong(c.numerator());
+        out.writeLong(c.denominator());
+        out.writeLong(c.samples());
+        out.writeDouble(c.sample());
+        EventOrigin origin = c.origin();
+        out.writeUTF(origin.eventId());
+        out.writeUTF(origin.sourceTopic());
+        out.writeInt(origin.sourcePartition());
+        out.writeLong(origin.sourceOffset());
+        out.writeBoolean(origin.sourceKey() != null);
+        if (origin.sourceKey() != null) {
+            out.writeUTF(origin.sourceKey());
+        }
+        out.writeLong(origin.payloadSize());
+    }
+
+    private static Contribution readContribution(DataInput in) throws IOException {
+        byte version = in.readByte();
+        if (version != CONTRIBUTION_FORMAT) {
+            throw new IOException("unknown contribution format " + version);
+        }
+        String city = in.readUTF();
+        String indicatorId = in.readUTF();
+        String scope = in.readUTF();
+        long eventTime = in.readLong();
+        long numerator = in.readLong();
+        long denominator = in.readLong();
+        long samples = in.readLong();
+        double sample = in.readDouble();
+        String eventId = in.readUTF();
+        String topic = in.readUTF();
+        int partition = in.readInt();
+        long offset = in.readLong();
+        String key = in.readBoolean() ? in.readUTF() : null;
+        long payloadSize = in.readLong();
+        return new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples, sample,
+                new EventOrigin(eventId, topic, partition, offset, key, payloadSize));
+    }
+
+    static <T> Serde<T> of(String what, Writer<T> writer, Reader<T> reader) {
+        Serializer<T> serializer = (topic, value) -> {
+            if (value == null) {
+                return null;
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+            try (DataOutputStream out = new DataOutputStream(bytes)) {
+                writer.write(value, out);
+            } catch (IOException e) {
+                throw new SerializationException("cannot write " + what + " for " + topic + ": " + e.getMessage(), e);
+            }
+            return bytes.toByteArray();
+        };
+        Deserializer<T> deserializer = (topic, data) -> {
+            if (data == null) {
+                return null;
+            }
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+                return reader.read(in);
+            } catch (IOException e) {
+                throw new SerializationException("cannot read " + what + " from " + topic + ": " + e.getMessage(), e);
+            }
+        };
+        return Serdes.serdeFrom(serializer, deserializer);
+    }
+}

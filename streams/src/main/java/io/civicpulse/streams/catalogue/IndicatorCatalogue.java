@@ -1,0 +1,147 @@
+package io.civicpulse.streams.catalogue;
+
+import static io.civicpulse.schemas.indicators.IndicatorDirection.HIGHER_IS_BETTER;
+import static io.civicpulse.schemas.indicators.IndicatorDirection.LOWER_IS_BETTER;
+import static io.civicpulse.streams.catalogue.ScopeKind.CITY;
+import static io.civicpulse.streams.catalogue.ScopeKind.DISTRICT;
+import static io.civicpulse.streams.catalogue.ScopeKind.ROUTE;
+import static io.civicpulse.streams.catalogue.ScopeKind.SERVICE;
+import static io.civicpulse.streams.catalogue.ScopeKind.STOP;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.civicpulse.schemas.indicators.IndicatorDirection;
+
+/**
+ * The indicator catalogue of DOMAIN.md, in code: every indicator's id, definition, unit, direction, category, the
+ * standard it follows and its scopes. Its {@link #VERSION} is stamped on every value the engine publishes, so a
+ * change of definition is visible downstream: bump it whenever a definition, unit or direction changes.
+ */
+public final class IndicatorCatalogue {
+
+    /** Version of the definitions below; change it with any change of meaning. */
+    public static final String VERSION = "2026.1";
+
+    private static final String QUANTITATIVE = "quantitative";
+
+    public static final IndicatorDefinition PT_REALTIME_ROUTE_COVERAGE = ratio("pt.realtime-route-coverage",
+            "routes with live data in the window / routes scheduled in the window",
+            "ISO 37122 19.5 (lines with a public real-time system)", CITY);
+    public static final IndicatorDefinition PT_REALTIME_STOP_COVERAGE = ratio("pt.realtime-stop-coverage",
+            "stops with a live arrival prediction / stops served by the schedule in the window",
+            "U4SSC EC:ICT:T:1C (dynamic PT information)", CITY, DISTRICT);
+    public static final IndicatorDefinition PT_ON_TIME_PERFORMANCE = ratio("pt.on-time-performance",
+            "observed stop events with delay in [-60 s, +180 s] (both bounds inclusive) / observed stop events",
+            "common transit practice", CITY, ROUTE, STOP, DISTRICT);
+    public static final IndicatorDefinition PT_DELAY_P50 = percentile("pt.delay-p50",
+            "median delay of observed stop events (linear interpolation between ranks)", "s", 0.5, "",
+            CITY, ROUTE, STOP, DISTRICT);
+    public static final IndicatorDefinition PT_DELAY_P90 = percentile("pt.delay-p90",
+            "90th percentile delay of observed stop events (linear interpolation between ranks)", "s", 0.9, "",
+            CITY, ROUTE, STOP, DISTRICT);
+    public static final IndicatorDefinition PT_TRIPS_SERVED = ratio("pt.trips-served",
+            "active trips served (seen live within 30 min of their first departure) / active trips scheduled to"
+                    + " start in the window", "", CITY, ROUTE);
+    public static final IndicatorDefinition PT_GPS_TRACKED_TRIPS = ratio("pt.gps-tracked-trips",
+            "trips with a vehicle position / trips with a trip update", "", CITY, ROUTE);
+    public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile("pt.feed-freshness",
+            "90th percentile age of feed data when it reaches the pipeline", "s", 0.9, "data quality", CITY);
+    public static final IndicatorDefinition PT_ALERT_AFFECTED_ROUTES = new IndicatorDefinition(
+            "pt.alert-affected-routes", "routes with an active service alert / active routes", "%",
+            LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY));
+    public static final IndicatorDefinition MICROMOBILITY_VEHICLES_PER_100K = new IndicatorDefinition(
+            "micromobility.vehicles-available-per-100k", "available shared vehicles per 100,000 residents",
+            "count", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 (shared mobility)", Measure.LEVEL_PER_100K, 0,
+            List.of(CITY, DISTRICT));
+    public static final IndicatorDefinition MICROMOBILITY_STATION_AVAILABILITY = new IndicatorDefinition(
+            "micromobility.station-availability",
+            "installed, renting stations with at least one vehicle / installed stations", "%", HIGHER_IS_BETTER,
+            QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY, DISTRICT));
+    public static final IndicatorDefinition GOV_ONLINE_SERVICE_AVAILABILITY = new IndicatorDefinition(
+            "gov.online-service-availability",
+            "catalogued city services that can be requested online / all catalogued services (active entries of the"
+                    + " catalogue as it stands at the window's end)",
+            "%", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 10.2", Measure.LEVEL_RATIO, 0, List.of(CITY));
+    public static final IndicatorDefinition GOV_DIGITAL_CHANNEL_SHARE = ratio("gov.digital-channel-share",
+            "service transactions completed on digital channels (web, app, API) / completed on any known channel"
+                    + " (e-service sessions COMPLETED in the window; transactions of unknown channel are left out)",
+            "DESI digital public services", CITY, SERVICE);
+    public static final IndicatorDefinition GOV_E_SERVICE_SUCCESS = ratio("gov.e-service-success",
+            "e-service sessions completed without a technical failure / sessions started; a session is counted in"
+                    + " the window in which it ends (COMPLETED, FAILED or ABANDONED), so each session counts once"
+                    + " and the share never exceeds 100%",
+            "", CITY, SERVICE);
+    public static final IndicatorDefinition GOV_E_PAYMENT_SHARE = ratio("gov.e-payment-share",
+            "payments to the city made electronically / all payments", "ISO 37122 (electronic payments)",
+            CITY, SERVICE);
+    public static final IndicatorDefinition GOV_REQUEST_RESOLUTION_TIME_P50 = percentile(
+            "gov.request-resolution-time-p50",
+            "median time from requested to closed of non-emergency requests closed in the window", "h", 0.5,
+            "ISO 37122 (response to non-emergency requests)", CITY, DISTRICT, SERVICE);
+    public static final IndicatorDefinition GOV_REQUESTS_CLOSED_ON_TIME = ratio("gov.requests-closed-on-time",
+            "requests closed by their expected time / requests closed", "Open311", CITY, DISTRICT, SERVICE);
+    public static final IndicatorDefinition GOV_OPEN_REQUESTS = new IndicatorDefinition("gov.open-requests",
+            "requests open at the window's end", "count", LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_COUNT, 0,
+            List.of(CITY, DISTRICT, SERVICE));
+    public static final IndicatorDefinition GOV_CIVIC_REPORTS_PER_100K = new IndicatorDefinition(
+            "gov.civic-reports-per-100k",
+            "service requests reported by residents per 100,000 residents, per day", "count", HIGHER_IS_BETTER,
+            QUANTITATIVE, "community engagement", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY, DISTRICT));
+    public static final IndicatorDefinition GOV_OPEN_DATA_USE_PER_100K = new IndicatorDefinition(
+            "gov.open-data-use-per-100k",
+            "open-data downloads and API calls per 100,000 residents, per day", "count", HIGHER_IS_BETTER,
+            QUANTITATIVE, "ISO 37122 10.1 (open data use)", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY));
+
+    private static final Map<String, IndicatorDefinition> BY_ID = index(List.of(
+            PT_REALTIME_ROUTE_COVERAGE, PT_REALTIME_STOP_COVERAGE, PT_ON_TIME_PERFORMANCE, PT_DELAY_P50,
+            PT_DELAY_P90, PT_TRIPS_SERVED, PT_GPS_TRACKED_TRIPS, PT_FEED_FRESHNESS, PT_ALERT_AFFECTED_ROUTES,
+            MICROMOBILITY_VEHICLES_PER_100K, MICROMOBILITY_STATION_AVAILABILITY, GOV_ONLINE_SERVICE_AVAILABILITY,
+            GOV_DIGITAL_CHANNEL_SHARE, GOV_E_SERVICE_SUCCESS, GOV_E_PAYMENT_SHARE, GOV_REQUEST_RESOLUTION_TIME_P50,
+            GOV_REQUESTS_CLOSED_ON_TIME, GOV_OPEN_REQUESTS, GOV_CIVIC_REPORTS_PER_100K, GOV_OPEN_DATA_USE_PER_100K));
+
+    private IndicatorCatalogue() {
+    }
+
+    /** Every indicator, in catalogue order. */
+    public static List<IndicatorDefinition> all() {
+        return List.copyOf(BY_ID.values());
+    }
+
+    public static Optional<IndicatorDefinition> find(String id) {
+        return Optional.ofNullable(BY_ID.get(id));
+    }
+
+    /** The definition of a known id; an unknown id is a programming error, not bad input. */
+    public static IndicatorDefinition require(String id) {
+        IndicatorDefinition definition = BY_ID.get(id);
+        if (definition == null) {
+            throw new IllegalArgumentException("no indicator " + id + " in catalogue " + VERSION);
+        }
+        return definition;
+    }
+
+    private static IndicatorDefinition ratio(String id, String definition, String follows, ScopeKind... scopes) {
+        return new IndicatorDefinition(id, definition, IndicatorDefinition.PERCENT, HIGHER_IS_BETTER, QUANTITATIVE,
+                follows, Measure.RATIO, 0, List.of(scopes));
+    }
+
+    private static IndicatorDefinition percentile(String id, String definition, String unit, double quantile,
+                                                  String follows, ScopeKind... scopes) {
+        IndicatorDirection direction = LOWER_IS_BETTER;
+        return new IndicatorDefinition(id, definition, unit, direction, QUANTITATIVE, follows, Measure.PERCENTILE,
+                quantile, List.of(scopes));
+    }
+
+    private static Map<String, IndicatorDefinition> index(List<IndicatorDefinition> definitions) {
+        Map<String, IndicatorDefinition> byId = new LinkedHashMap<>();
+        for (IndicatorDefinition definition : definitions) {
+            if (byId.put(definition.id(), definition) != null) {
+                throw new IllegalStateException("duplicate indicator id " + definition.id());
+            }
+        }
+        return byId;
+    }
+}

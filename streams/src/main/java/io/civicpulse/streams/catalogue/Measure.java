@@ -1,0 +1,35 @@
+package io.civicpulse.streams.catalogue;
+
+/**
+ * How an indicator turns the contributions of its events into one value per window. The engine's pane machinery
+ * depends only on whether a measure sums over the window or reads a level at the window's end.
+ */
+public enum Measure {
+    /** numerator / denominator summed over the window (times 100 for %). */
+    RATIO(false),
+    /** A percentile of the samples in the window, from a {@link io.civicpulse.streams.sketch.QuantileSketch}. */
+    PERCENTILE(false),
+    /** Events in the window per 100,000 residents per day. */
+    RATE_PER_100K_PER_DAY(false),
+    /** numerator / denominator of a state as it stands at the window's end (times 100 for %). */
+    LEVEL_RATIO(true),
+    /** A count of things as they stand at the window's end. */
+    LEVEL_COUNT(true),
+    /** A count as it stands at the window's end, per 100,000 residents. */
+    LEVEL_PER_100K(true);
+
+    private final boolean level;
+
+    Measure(boolean level) {
+        this.level = level;
+    }
+
+    /**
+     * True for measures of a state at the window's end: their contributions are changes of that state, summed
+     * over all time rather than over the window, and a change is never dropped for lateness (it would leave the
+     * state wrong for ever): a late change applies from the first pane still open.
+     */
+    public boolean isLevel() {
+        return level;
+    }
+}

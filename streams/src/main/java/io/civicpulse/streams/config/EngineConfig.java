@@ -1,0 +1,171 @@
+package io.civicpulse.streams.config;
+
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import io.civicpulse.streams.windows.Panes;
+import io.civicpulse.streams.windows.WindowSpec;
+
+/**
+ * What the indicator topology is a function of: pane size, windows, grace period, live rate limit, de-duplication
+ * horizon, validation bounds and each city's time zone. Read from {@code civicpulse.*} keys (see {@link #from});
+ * every key has a default, so an empty map gives a working engine for Sofia. Immutable; checked on construction so
+ * a bad value fails at start with the key's name, not in the middle of a window.
+ */
+public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration grace, Duration liveInterval,
+                           Duration dedupHorizon, Duration maxFutureSkew, Instant earliestEventTime,
+                           ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit) {
+
+    public static final String PREFIX = "civicpulse.";
+    public static final String PANE_SIZE = "civicpulse.pane.size";
+    public static final String WINDOWS = "civicpulse.windows";
+    public static final String FINAL_STEP = "civicpulse.final.step";
+    public static final String GRACE = "civicpulse.grace";
+    public static final String LIVE_INTERVAL = "civicpulse.live.interval";
+    public static final String DEDUP_HORIZON = "civicpulse.dedup.horizon";
+    public static final String MAX_FUTURE_SKEW = "civicpulse.event.max.future.skew";
+    public static final String EARLIEST_EVENT_TIME = "civicpulse.event.earliest";
+    public static final String DEFAULT_ZONE = "civicpulse.zone.default";
+    /** Prefix of per-city zones: {@code civicpulse.zone.sofia=Europe/Sofia}. */
+    public static final String CITY_ZONE_PREFIX = "civicpulse.zone.";
+    public static final String INLINE_PAYLOAD_LIMIT = "civicpulse.dead.letter.inline.limit";
+
+    /** The defaults, in one place. */
+    public static Map<String, String> defaults() {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put(PANE_SIZE, "PT1M");
+        defaults.put(WINDOWS, "PT15M,PT1H,PT24H," + WindowSpec.CALENDAR_DAY_LABEL);
+        // Rolling windows get a final value every quarter hour: a report reads the last 24 hours as of 10:15, not
+        // as of every minute; the live value still moves with every pane.
+        defaults.put(FINAL_STEP, "PT15M");
+        defaults.put(GRACE, "PT5M");
+        defaults.put(LIVE_INTERVAL, "PT1S");
+        // Duplicates come from a feed polled twice or a retried push, minutes apart; an hour covers them without
+        // keeping a day of event ids.
+        defaults.put(DEDUP_HORIZON, "PT1H");
+        defaults.put(MAX_FUTURE_SKEW, "PT5M");
+        defaults.put(EARLIEST_EVENT_TIME, "2000-01-01T00:00:00Z");
+        defaults.put(DEFAULT_ZONE, "UTC");
+        defaults.put(CITY_ZONE_PREFIX + "sofia", "Europe/Sofia");
+        defaults.put(INLINE_PAYLOAD_LIMIT, "65536");
+        return defaults;
+    }
+
+    public EngineConfig {
+        Objects.requireNonNull(paneSize, "paneSize");
+        windows = List.copyOf(windows);
+        cityZones = Map.copyOf(cityZones);
+        Panes panes = Panes.of(paneSize);
+        for (WindowSpec window : windows) {
+            window.requireCompatibleWith(panes);
+        }
+        if (windows.isEmpty()) {
+            throw new IllegalArgumentException(WINDOWS + ": at least one window is needed");
+        }
+        if (grace.isNegative() || liveInterval.isNegative() || liveInterval.isZero() || dedupHorizon.isNegative()
+                || dedupHorizon.isZero() || maxFutureSkew.isNegative()) {
+            throw new IllegalArgumentException("grace, live interval, dedup horizon and future skew must not be"
+                    + " negative (and the live interval and dedup horizon not zero)");
+        }
+        if (inlinePayloadLimit < 0) {
+            throw new IllegalArgumentException(INLINE_PAYLOAD_LIMIT + " must not be negative");
+        }
+    }
+
+    /** The defaults alone. */
+    public static EngineConfig defaultConfig() {
+        return from(Map.of());
+    }
+
+    /**
+     * Reads the {@code civicpulse.*} keys of {@code settings} (other keys are ignored), falling back to
+     * {@link #defaults()} key by key.
+     *
+     * @throws IllegalArgumentException naming the key of the first unreadable value
+     */
+    public static EngineConfig from(Map<String, ?> settings) {
+        Map<String, String> merged = defaults();
+        settings.forEach((key, value) -> {
+            if (key.startsWith(PREFIX) && value != null) {
+                merged.put(key, value.toString().trim());
+            }
+        });
+        Duration paneSize = duration(merged, PANE_SIZE);
+        Duration finalStep = duration(merged, FINAL_STEP);
+        List<WindowSpec> windows = new ArrayList<>();
+        for (String label : merged.get(WINDOWS).split(",")) {
+            String trimmed = label.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            if (trimmed.equals(WindowSpec.CALENDAR_DAY_LABEL)) {
+                windows.add(WindowSpec.calendarDay());
+            } else {
+                Duration length = parseDuration(WINDOWS, trimmed);
+                // A window shorter than the final step gets a final at every one of its own lengths instead.
+                windows.add(WindowSpec.rolling(length, length.compareTo(finalStep) < 0 ? length : finalStep));
+            }
+        }
+        Map<String, ZoneId> zones = new LinkedHashMap<>();
+        merged.forEach((key, value) -> {
+            if (key.startsWith(CITY_ZONE_PREFIX) && !key.equals(DEFAULT_ZONE)) {
+                zones.put(key.substring(CITY_ZONE_PREFIX.length()).toLowerCase(Locale.ROOT), zone(key, value));
+            }
+        });
+        Instant earliest;
+        try {
+            earliest = Instant.parse(merged.get(EARLIEST_EVENT_TIME));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(EARLIEST_EVENT_TIME + ": not an ISO-8601 instant: "
+                    + merged.get(EARLIEST_EVENT_TIME), e);
+        }
+        int inlineLimit;
+        try {
+            inlineLimit = Integer.parseInt(merged.get(INLINE_PAYLOAD_LIMIT));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(INLINE_PAYLOAD_LIMIT + ": not an integer: "
+                    + merged.get(INLINE_PAYLOAD_LIMIT), e);
+        }
+        return new EngineConfig(paneSize, windows, duration(merged, GRACE), duration(merged, LIVE_INTERVAL),
+                duration(merged, DEDUP_HORIZON), duration(merged, MAX_FUTURE_SKEW), earliest,
+                zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit);
+    }
+
+    /** The city's time zone, for its calendar days. */
+    public ZoneId zoneOf(String city) {
+        return cityZones.getOrDefault(city, defaultZone);
+    }
+
+    public Panes panes() {
+        return Panes.of(paneSize);
+    }
+
+    private static Duration duration(Map<String, String> settings, String key) {
+        return parseDuration(key, settings.get(key));
+    }
+
+    private static Duration parseDuration(String key, String value) {
+        try {
+            return Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(key + ": not an ISO-8601 duration (e.g. PT15M): " + value, e);
+        }
+    }
+
+    private static ZoneId zone(String key, String value) {
+        try {
+            return ZoneId.of(value);
+        } catch (DateTimeException e) {
+            throw new IllegalArgumentException(key + ": not a time zone id (e.g. Europe/Sofia): " + value, e);
+        }
+    }
+}

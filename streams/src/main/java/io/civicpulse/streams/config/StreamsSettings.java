@@ -1,0 +1,88 @@
+package io.civicpulse.streams.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.streams.StreamsConfig;
+
+import io.civicpulse.streams.validation.DeadLetterHandlers;
+
+/**
+ * The engine's complete configuration, from three layers, the later winning: the defaults here (one place,
+ * {@code putIfAbsent}), a properties file, and environment variables. {@code KAFKA_*} variables become Kafka and
+ * serde keys and {@code CIVICPULSE_*} variables become {@code civicpulse.*} keys: the rest of the name is lower-cased,
+ * {@code _} becomes {@code .} and {@code __} becomes {@code -} ({@code KAFKA_BOOTSTRAP_SERVERS} is
+ * {@code bootstrap.servers}, {@code KAFKA_SCHEMA_REGISTRY_URL} is {@code schema.registry.url},
+ * {@code CIVICPULSE_ZONE_LA__AQUILA} is {@code civicpulse.zone.la-aquila}).
+ */
+public final class StreamsSettings {
+
+    public static final String DEFAULT_APPLICATION_ID = "civicpulse-indicators";
+
+    private StreamsSettings() {
+    }
+
+    /** Defaults, then the file (when given), then the environment. */
+    public static Map<String, Object> load(Path propertiesFile, Map<String, String> environment) throws IOException {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (propertiesFile != null) {
+            Properties file = new Properties();
+            try (Reader reader = Files.newBufferedReader(propertiesFile)) {
+                file.load(reader);
+            }
+            file.stringPropertyNames().forEach(name -> settings.put(name, file.getProperty(name).trim()));
+        }
+        settings.putAll(fromEnvironment(environment));
+        return withDefaults(settings);
+    }
+
+    /** Adds every default that {@code settings} does not set. */
+    public static Map<String, Object> withDefaults(Map<String, Object> settings) {
+        Map<String, Object> merged = new LinkedHashMap<>(settings);
+        merged.putIfAbsent(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        // Exactly once: an indicator must not count an event twice after a crash, nor lose one.
+        merged.putIfAbsent(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        merged.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        // Not under /tmp (Kafka's default), which the OS may clean while the state is still in use.
+        merged.putIfAbsent(StreamsConfig.STATE_DIR_CONFIG,
+                Path.of(System.getProperty("user.home"), ".civicpulse", "streams-state").toString());
+        merged.putIfAbsent(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Deserialization.class.getName());
+        merged.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Processing.class.getName());
+        // Refuses to start a topology with an unnamed store or internal topic, which an upgrade could rename.
+        merged.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        merged.putIfAbsent("specific.avro.reader", "true");
+        EngineConfig.defaults().forEach(merged::putIfAbsent);
+        return merged;
+    }
+
+    /** The settings that {@code KAFKA_*} and {@code CIVICPULSE_*} variables carry. */
+    public static Map<String, String> fromEnvironment(Map<String, String> environment) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        environment.forEach((name, value) -> {
+            if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()) {
+                settings.put(key(name.substring("KAFKA_".length())), value);
+            } else if (name.startsWith("CIVICPULSE_") && name.length() > "CIVICPULSE_".length()) {
+                settings.put("civicpulse." + key(name.substring("CIVICPULSE_".length())), value);
+            }
+        });
+        return settings;
+    }
+
+    private static String key(String variable) {
+        return variable.toLowerCase(Locale.ROOT).replace("__", "\u0000").replace('_', '.').replace('\u0000', '-');
+    }
+
+    public static Properties asProperties(Map<String, Object> settings) {
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        return properties;
+    }
+}

@@ -1,0 +1,40 @@
+package io.civicpulse.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+
+import io.civicpulse.schemas.topics.Topics;
+import io.civicpulse.streams.config.EngineConfig;
+
+class IndicatorTopologyTest {
+
+    private static final Map<String, Object> SERDE = Map.of("schema.registry.url", "mock://topology-description");
+
+    @Test
+    void everyProcessorAndStoreHasAnExplicitName() {
+        String description = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        // Generated names (KSTREAM-MAP-0000000012) change when the topology changes, and with them state.
+        assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-");
+        assertThat(description).contains("indicator-windows", "indicator-panes", "indicator-window-totals",
+                "event-ids-seen", "indicator-contributions-repartition");
+    }
+
+    @Test
+    void readsTheServiceTopicsAndWritesIndicatorsLatestAndDeadLetters() {
+        TopologyDescription description = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe();
+        String text = description.toString();
+        assertThat(text).contains(Topics.SERVICE_SESSIONS.name(), Topics.PAYMENTS.name(), Topics.CITY_SERVICES.name(),
+                Topics.INDICATORS.name(), Topics.INDICATORS_LATEST.name(), Topics.DEAD_LETTERS.name());
+    }
+
+    @Test
+    void buildingIsPureAndRepeatable() {
+        String first = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        String second = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        assertThat(second).isEqualTo(first);
+    }
+}

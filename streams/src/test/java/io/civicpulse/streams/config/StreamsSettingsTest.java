@@ -1,0 +1,60 @@
+package io.civicpulse.streams.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamsSettingsTest {
+
+    @Test
+    void defaultsAreExactlyOnceWithStateOutsideTmp() throws IOException {
+        Map<String, Object> settings = StreamsSettings.load(null, Map.of());
+        assertThat(settings).containsEntry("processing.guarantee", "exactly_once_v2")
+                .containsEntry("application.id", "civicpulse-indicators")
+                .containsEntry("num.standby.replicas", "0");
+        assertThat(settings.get("state.dir").toString()).doesNotStartWith("/tmp");
+    }
+
+    @Test
+    void environmentOverridesFileWhichOverridesDefaults(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("engine.properties");
+        Files.writeString(file, "bootstrap.servers=file:9092\nnum.standby.replicas=1\ncivicpulse.grace=PT2M\n");
+        Map<String, Object> settings = StreamsSettings.load(file, Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", "env:9092",
+                "KAFKA_SCHEMA_REGISTRY_URL", "http://registry:8081",
+                "CIVICPULSE_ZONE_LA__AQUILA", "Europe/Rome",
+                "PATH", "/usr/bin"));
+        assertThat(settings).containsEntry("bootstrap.servers", "env:9092")
+                .containsEntry("schema.registry.url", "http://registry:8081")
+                .containsEntry("num.standby.replicas", "1")
+                .containsEntry("civicpulse.zone.la-aquila", "Europe/Rome")
+                .doesNotContainKey("path");
+        EngineConfig config = EngineConfig.from(settings);
+        assertThat(config.grace()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.zoneOf("la-aquila")).isEqualTo(ZoneId.of("Europe/Rome"));
+        assertThat(config.zoneOf("sofia")).isEqualTo(ZoneId.of("Europe/Sofia"));
+    }
+
+    @Test
+    void engineDefaultsGiveTheFourWindowsOfTheDomain() {
+        assertThat(EngineConfig.defaultConfig().windows()).extracting(w -> w.label())
+                .containsExactly("PT15M", "PT1H", "PT24H", "P1D-calendar");
+    }
+
+    @Test
+    void unreadableValueNamesItsKey() {
+        assertThatThrownBy(() -> EngineConfig.from(Map.of("civicpulse.grace", "five minutes")))
+                .hasMessageContaining("civicpulse.grace");
+        assertThatThrownBy(() -> EngineConfig.from(Map.of("civicpulse.zone.sofia", "Mars/Olympus")))
+                .hasMessageContaining("civicpulse.zone.sofia");
+    }
+}
