@@ -5,12 +5,16 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.civicpulse.deploy.local.LocalPipeline;
 import io.civicpulse.deploy.local.LocalStack;
+import io.civicpulse.schemas.topics.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,6 +54,33 @@ final class LocalCommand implements Callable<Integer> {
             + " (default: $CIVICPULSE_REGISTRY_HOME, else apicurio-registry/ next to civicpulse.jar).")
     Path registryHome;
 
+    @Option(names = "--stack-only", description = "Start only the broker and the registry, without the simulated"
+            + " city, the intake and the indicator engine.")
+    boolean stackOnly;
+
+    @Option(names = "--city", defaultValue = "sofia", description = "The simulated city: sofia or granada (default ${DEFAULT-VALUE}).")
+    String city;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the simulation (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--size", defaultValue = "full", description = "Simulated network: full (Sofia's scale),"
+            + " small (a tenth) or a number of routes (default ${DEFAULT-VALUE}).")
+    String size;
+
+    @Option(names = "--speed", defaultValue = "1", description = "Simulated seconds per real second (default ${DEFAULT-VALUE}).")
+    double speed;
+
+    @Option(names = "--simulator-port", defaultValue = "8090", description = "Simulated city's feeds (default ${DEFAULT-VALUE}).")
+    int simulatorPort;
+
+    @Option(names = "--intake-port", defaultValue = "8088", description = "The intake's port (default ${DEFAULT-VALUE}).")
+    int intakePort;
+
+    @Option(names = "--status-every", defaultValue = "5", paramLabel = "SECONDS",
+            description = "Seconds between status lines (default ${DEFAULT-VALUE}).")
+    int statusSeconds;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -64,22 +95,34 @@ final class LocalCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         LocalStack stack = new LocalStack(settings);
         CountDownLatch stopped = new CountDownLatch(1);
+        LocalPipeline[] pipeline = new LocalPipeline[1];
         Thread hook = new Thread(() -> {
             out.println("Stopping Civic Pulse...");
             out.flush();
+            if (pipeline[0] != null) {
+                pipeline[0].close();
+            }
             stack.close();
             out.println("Stopped.");
             out.flush();
             stopped.countDown();
         }, "civicpulse-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        LocalStack.Progress progress = (what, took) -> {
+            out.printf(Locale.ROOT, "  ok  %-66s %5.1f s%n", what, took.toMillis() / 1000.0);
+            out.flush();
+        };
         try {
-            stack.start((what, took) -> {
-                out.printf(Locale.ROOT, "  ok  %-58s %5.1f s%n", what, took.toMillis() / 1000.0);
-                out.flush();
-            });
+            stack.start(progress);
+            if (!stackOnly) {
+                pipeline[0] = LocalPipeline.start(stack, new LocalPipeline.Options(city, seed, size, speed,
+                        simulatorPort, intakePort, true, dir.resolve("streams")), progress);
+            }
         } catch (Exception e) {
             Runtime.getRuntime().removeShutdownHook(hook);
+            if (pipeline[0] != null) {
+                pipeline[0].close();
+            }
             stack.close();
             throw e;
         }
@@ -87,10 +130,34 @@ final class LocalCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%s in %.1f s%n", READY_MARKER, took.toMillis() / 1000.0);
         out.printf("  bootstrap.servers   = %s%n", stack.bootstrapServers());
         out.printf("  schema.registry.url = %s%n", stack.registryUrl());
+        if (pipeline[0] != null) {
+            LocalPipeline p = pipeline[0];
+            out.printf("  city feeds          = %s%n", p.simulator().baseUri());
+            out.printf("  intake              = %s/v1/events  (API key %s)%n", p.intakeUrl(), p.apiKey());
+            out.printf("  indicators          = topic %s (latest per key: %s)%n", Topics.INDICATORS.name(),
+                    Topics.INDICATORS_LATEST.name());
+        }
         out.printf("  data                = %s%s%n", dir, keep ? "" : " (deleted on stop; keep it with --data-dir)");
         out.printf("Stop with Ctrl+C, or: kill %d%n", ProcessHandle.current().pid());
         out.flush();
-        stopped.await();
+        if (pipeline[0] == null) {
+            stopped.await();
+        } else {
+            LocalPipeline p = pipeline[0];
+            List<String> shownIndicators = new ArrayList<>();
+            StatusLine.every(Duration.ofSeconds(statusSeconds), out, () -> {
+                List<String> lines = new ArrayList<>();
+                lines.add(p.status());
+                // Indicator values are repeated only when one of them changed, so changes stand out.
+                List<String> indicators = p.indicatorLines();
+                if (!indicators.equals(shownIndicators)) {
+                    lines.addAll(indicators);
+                    shownIndicators.clear();
+                    shownIndicators.addAll(indicators);
+                }
+                return String.join(System.lineSeparator(), lines);
+            }, stopped);
+        }
         return 0;
     }
 

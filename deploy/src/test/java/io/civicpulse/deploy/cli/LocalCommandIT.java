@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -61,6 +62,16 @@ class LocalCommandIT {
         String subjects = get("http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7/subjects");
         assertThat(subjects).contains(Topics.INDICATORS.valueSubject(), Topics.DEAD_LETTERS.valueSubject());
         assertThat(get("http://127.0.0.1:" + ports.registry + "/apis/ccompat/v7/config")).contains("BACKWARD");
+
+        // The simulated city flows through the real pollers, intake and engine: a live count of vehicle
+        // positions published, and indicator values computed from the pushed e-service events.
+        Pattern flowing = Pattern.compile("published: [1-9][0-9]* positions, [1-9][0-9]* trip updates");
+        long flowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!(flowing.matcher(local.output()).find() && local.output().contains("gov.e-service-success"))) {
+            assertThat(System.nanoTime()).as("pipeline flowing within 120 s; output:%n%s", local.output())
+                    .isLessThan(flowDeadline);
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
 
         List<ProcessHandle> children = local.process().descendants().toList();
         assertThat(children).as("the registry runs as a child process").isNotEmpty();
@@ -128,7 +139,10 @@ class LocalCommandIT {
                 "--controller-port", String.valueOf(ports.controller),
                 "--registry-port", String.valueOf(ports.registry)));
         if (dataDir != null) {
-            args.addAll(List.of("--data-dir", dataDir.toString()));
+            // Restarting the broker and registry is what this checks; the simulated city would only slow it down.
+            args.addAll(List.of("--data-dir", dataDir.toString(), "--stack-only"));
+        } else {
+            args.addAll(List.of("--simulator-port", "0", "--intake-port", "0", "--size", "small", "--status-every", "1"));
         }
         CliProcess local = CliProcess.start(Map.of(), args.toArray(String[]::new));
         started.add(local);

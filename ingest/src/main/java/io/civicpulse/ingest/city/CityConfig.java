@@ -1,0 +1,238 @@
+package io.civicpulse.ingest.city;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What ingest needs to know about one city: its id (the first part of every key), its time zone and service-day
+ * start (how realtime predictions map onto the static schedule), the area its data must lie in, and the feeds to
+ * poll. Loaded from a {@code .properties} or {@code .json} file with the same keys (JSON objects nest on the
+ * dots), so a city is configuration, not code:
+ *
+ * <pre>
+ * city.id=sofia
+ * city.time-zone=Europe/Sofia
+ * city.service-day-start=04:00
+ * city.bounds=42.55,23.05,42.85,23.60        # south,west,north,east
+ * city.language=bg                           # which translation of an alert text to keep
+ * city.max-future-skew=PT5M                  # event times further ahead than this are rejected
+ * feed.timeout=PT10S                         # default HTTP timeout of every feed
+ * gtfs.static.url=https://.../gtfs.zip
+ * gtfs.static.interval=PT6H
+ * gtfsrt.vehicle-positions.url=https://.../vehicle-positions
+ * gtfsrt.vehicle-positions.interval=PT10S
+ * gbfs.nextbike-sofia.url=https://.../gbfs.json
+ * gbfs.nextbike-sofia.interval=PT30S
+ * </pre>
+ *
+ * @param gtfsStatic    the static feed, id {@code gtfs-static}; null when the city has none
+ * @param realtimeFeeds GTFS-Realtime feeds; each may carry vehicles, trip updates and alerts
+ * @param gbfsFeeds     GBFS systems, each by its {@code gbfs.json}; the id is the operator id used when the
+ *                      system does not name itself
+ */
+public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, BoundingBox bounds, String language,
+                         Duration maxFutureSkew, FeedEndpoint gtfsStatic, List<FeedEndpoint> realtimeFeeds,
+                         List<FeedEndpoint> gbfsFeeds) {
+
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration DEFAULT_STATIC_INTERVAL = Duration.ofHours(6);
+    private static final Duration DEFAULT_REALTIME_INTERVAL = Duration.ofSeconds(15);
+    private static final Duration DEFAULT_GBFS_INTERVAL = Duration.ofSeconds(60);
+
+    public CityConfig {
+        Objects.requireNonNull(id, "id");
+        if (!id.matches("[a-z][a-z0-9-]{0,63}")) {
+            throw new IllegalArgumentException("city id '" + id + "' must be lower-case letters, digits and '-'");
+        }
+        Objects.requireNonNull(zone, "zone");
+        Objects.requireNonNull(serviceDayStart, "serviceDayStart");
+        Objects.requireNonNull(bounds, "bounds");
+        Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+        realtimeFeeds = List.copyOf(realtimeFeeds);
+        gbfsFeeds = List.copyOf(gbfsFeeds);
+        List<String> ids = new ArrayList<>();
+        realtimeFeeds.forEach(f -> ids.add(f.id()));
+        if (ids.size() != new TreeSet<>(ids).size()) {
+            throw new IllegalArgumentException("city " + id + ": GTFS-Realtime feed ids must be unique: " + ids);
+        }
+    }
+
+    /** A city with no feeds yet, the given zone, a 04:00 service-day start and no bounds; add the rest with the withers. */
+    public static CityConfig of(String id, ZoneId zone) {
+        return new CityConfig(id, zone, LocalTime.of(4, 0), BoundingBox.WORLD, null, Duration.ofMinutes(5),
+                null, List.of(), List.of());
+    }
+
+    public ServiceDays serviceDays() {
+        return new ServiceDays(zone, serviceDayStart);
+    }
+
+    public CityConfig withBounds(BoundingBox newBounds) {
+        return new CityConfig(id, zone, serviceDayStart, newBounds, language, maxFutureSkew, gtfsStatic,
+                realtimeFeeds, gbfsFeeds);
+    }
+
+    public CityConfig withServiceDayStart(LocalTime start) {
+        return new CityConfig(id, zone, start, bounds, language, maxFutureSkew, gtfsStatic, realtimeFeeds, gbfsFeeds);
+    }
+
+    public CityConfig withLanguage(String newLanguage) {
+        return new CityConfig(id, zone, serviceDayStart, bounds, newLanguage, maxFutureSkew, gtfsStatic,
+                realtimeFeeds, gbfsFeeds);
+    }
+
+    public CityConfig withMaxFutureSkew(Duration skew) {
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, skew, gtfsStatic, realtimeFeeds, gbfsFeeds);
+    }
+
+    public CityConfig withGtfsStatic(FeedEndpoint feed) {
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, feed, realtimeFeeds,
+                gbfsFeeds);
+    }
+
+    public CityConfig withRealtimeFeed(FeedEndpoint feed) {
+        List<FeedEndpoint> feeds = new ArrayList<>(realtimeFeeds);
+        feeds.add(feed);
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic, feeds,
+                gbfsFeeds);
+    }
+
+    public CityConfig withGbfsFeed(FeedEndpoint feed) {
+        List<FeedEndpoint> feeds = new ArrayList<>(gbfsFeeds);
+        feeds.add(feed);
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
+                realtimeFeeds, feeds);
+    }
+
+    /** Loads a {@code .json} file, or a properties file (any other name). */
+    public static CityConfig load(Path file) throws IOException {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")) {
+            try (InputStream in = Files.newInputStream(file)) {
+                return fromJson(in);
+            }
+        }
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        }
+        return fromProperties(properties);
+    }
+
+    /** Reads a JSON document whose nested objects spell the property keys ({"city": {"id": "sofia"}}). */
+    public static CityConfig fromJson(InputStream json) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("city configuration must be a JSON object");
+        }
+        Properties properties = new Properties();
+        flatten("", root, properties);
+        return fromProperties(properties);
+    }
+
+    private static void flatten(String prefix, JsonNode node, Properties into) {
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                flatten(prefix.isEmpty() ? field.getKey() : prefix + "." + field.getKey(), field.getValue(), into);
+            }
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            node.forEach(item -> items.add(item.asText()));
+            into.setProperty(prefix, String.join(",", items));
+        } else if (!node.isNull()) {
+            into.setProperty(prefix, node.asText());
+        }
+    }
+
+    public static CityConfig fromProperties(Properties properties) {
+        Map<String, String> p = new TreeMap<>();
+        properties.stringPropertyNames().forEach(k -> p.put(k.trim(), properties.getProperty(k).trim()));
+        String id = required(p, "city.id");
+        Duration timeout = duration(p, "feed.timeout", DEFAULT_TIMEOUT);
+        ZoneId zone;
+        try {
+            zone = ZoneId.of(required(p, "city.time-zone"));
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("city.time-zone: " + e.getMessage(), e);
+        }
+        LocalTime dayStart;
+        try {
+            dayStart = LocalTime.parse(p.getOrDefault("city.service-day-start", "04:00"));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("city.service-day-start must be HH:MM; got '"
+                    + p.get("city.service-day-start") + "'", e);
+        }
+        BoundingBox bounds = p.containsKey("city.bounds") ? BoundingBox.parse(p.get("city.bounds")) : BoundingBox.WORLD;
+        FeedEndpoint gtfsStatic = p.containsKey("gtfs.static.url")
+                ? endpoint(p, "gtfs.static", "gtfs-static", DEFAULT_STATIC_INTERVAL, timeout) : null;
+        return new CityConfig(id, zone, dayStart, bounds, p.get("city.language"),
+                duration(p, "city.max-future-skew", Duration.ofMinutes(5)), gtfsStatic,
+                endpoints(p, "gtfsrt.", DEFAULT_REALTIME_INTERVAL, timeout),
+                endpoints(p, "gbfs.", DEFAULT_GBFS_INTERVAL, timeout));
+    }
+
+    private static List<FeedEndpoint> endpoints(Map<String, String> p, String prefix, Duration defaultInterval,
+                                                Duration timeout) {
+        List<FeedEndpoint> feeds = new ArrayList<>();
+        for (String key : p.keySet()) {
+            if (key.startsWith(prefix) && key.endsWith(".url")) {
+                String feedId = key.substring(prefix.length(), key.length() - ".url".length());
+                feeds.add(endpoint(p, prefix + feedId, feedId, defaultInterval, timeout));
+            }
+        }
+        return feeds;
+    }
+
+    private static FeedEndpoint endpoint(Map<String, String> p, String prefix, String feedId,
+                                         Duration defaultInterval, Duration defaultTimeout) {
+        URI url;
+        try {
+            url = URI.create(p.get(prefix + ".url"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(prefix + ".url is not a URL: " + e.getMessage(), e);
+        }
+        return new FeedEndpoint(feedId, url, duration(p, prefix + ".interval", defaultInterval),
+                duration(p, prefix + ".timeout", defaultTimeout));
+    }
+
+    private static String required(Map<String, String> p, String key) {
+        String value = p.get(key);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException("city configuration needs " + key);
+        }
+        return value;
+    }
+
+    /** ISO-8601 ({@code PT15S}) or a plain number of seconds. */
+    private static Duration duration(Map<String, String> p, String key, Duration defaultValue) {
+        String value = p.get(key);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return value.matches("\\d+") ? Duration.ofSeconds(Long.parseLong(value)) : Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(key + " must be seconds or an ISO-8601 duration like PT15S; got '"
+                    + value + "'", e);
+        }
+    }
+}

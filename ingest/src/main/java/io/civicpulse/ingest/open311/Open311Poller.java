@@ -1,0 +1,442 @@
+package io.civicpulse.ingest.open311;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.civicpulse.ingest.city.CityConfig;
+import io.civicpulse.ingest.publish.DeadLetters;
+import io.civicpulse.ingest.publish.EventIds;
+import io.civicpulse.ingest.publish.IngestMetrics;
+import io.civicpulse.ingest.publish.Publisher;
+import io.civicpulse.ingest.publish.Rejection;
+import io.civicpulse.ingest.publish.StateChangeLog;
+import io.civicpulse.schemas.common.ServiceChannel;
+import io.civicpulse.schemas.reference.CityService;
+import io.civicpulse.schemas.services.RequestLifecycle;
+import io.civicpulse.schemas.services.ServiceRequestEvent;
+import io.civicpulse.schemas.topics.Topics;
+
+/**
+ * Polls an Open311 GeoReport v2 endpoint: the service list into the city's service catalogue, and service
+ * requests changed since the last poll ({@code updated_after}, paged by advancing it) into lifecycle events.
+ * Each version of a request is published at most once, with a deterministic event id; the watermark advances
+ * only after Kafka acknowledged everything before it, so a failed poll is retried, never skipped.
+ */
+public final class Open311Poller implements AutoCloseable {
+
+    static final String SOURCE = "ingest.open311";
+    private static final DateTimeFormatter W3C = DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneOffset.UTC);
+
+    /**
+     * @param baseUrl              the endpoint's base, e.g. {@code https://city.example/open311/v2}
+     * @param initialLookback      how far back the first poll reads
+     * @param pageSize             the most requests the endpoint returns per call (GeoReport v2 servers
+     *                             commonly cap at 1000, or fewer); a full page means "ask again"
+     * @param emergencyServiceCodes service codes of emergencies, left out of resolution-time indicators
+     * @param staffServiceCodes     service codes filed by city staff or sensors, not residents
+     * @param offlineServiceCodes   services listed by Open311 that cannot be requested online end to end
+     */
+    public record Settings(URI baseUrl, String jurisdictionId, String apiKey, Duration interval,
+                           Duration initialLookback, int pageSize, Duration timeout, Set<String> emergencyServiceCodes,
+                           Set<String> staffServiceCodes, Set<String> offlineServiceCodes) {
+
+        public static Settings of(URI baseUrl) {
+            return new Settings(baseUrl, null, null, Duration.ofMinutes(1), Duration.ofDays(7), 1000,
+                    Duration.ofSeconds(20), Set.of(), Set.of(), Set.of());
+        }
+
+        public Settings withInterval(Duration newInterval) {
+            return new Settings(baseUrl, jurisdictionId, apiKey, newInterval, initialLookback, pageSize, timeout,
+                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes);
+        }
+
+        public Settings withPageSize(int newPageSize) {
+            return new Settings(baseUrl, jurisdictionId, apiKey, interval, initialLookback, newPageSize, timeout,
+                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes);
+        }
+    }
+
+    /** What one poll did, for tests and progress output. */
+    public record PollResult(int servicesPublished, int requestVersionsRead, int eventsPublished, int rejected) {
+    }
+
+    private final CityConfig city;
+    private final Settings settings;
+    private final HttpClient http;
+    private final Publisher publisher;
+    private final DeadLetters deadLetters;
+    private final IngestMetrics metrics;
+    private final StateChangeLog health;
+    private final Clock clock;
+    private final Open311Parser parser = new Open311Parser();
+    private final RequestLifecycleTracker tracker = new RequestLifecycleTracker(Duration.ofDays(30));
+    private final Map<String, Long> publishedServices = new HashMap<>();
+    private Instant watermark;
+    private ScheduledFuture<?> scheduled;
+    private int consecutiveFailures;
+
+    public Open311Poller(CityConfig city, Settings settings, HttpClient http, Publisher publisher,
+                         DeadLetters deadLetters, IngestMetrics metrics, StateChangeLog health, Clock clock) {
+        this.city = city;
+        this.settings = settings;
+        this.http = http;
+        this.publisher = publisher;
+        this.deadLetters = deadLetters;
+        this.metrics = metrics;
+        this.health = health;
+        this.clock = clock;
+    }
+
+    /** Polls now and then at the configured interval, backing off exponentially (up to 10 min) after failures. */
+    public synchronized void start(ScheduledExecutorService scheduler) {
+        scheduled = scheduler.schedule(() -> loop(scheduler), 0, TimeUnit.MILLISECONDS);
+    }
+
+    private void loop(ScheduledExecutorService scheduler) {
+        Duration next = settings.interval();
+        try {
+            pollOnce();
+            consecutiveFailures = 0;
+        } catch (PollFailed e) {
+            consecutiveFailures++;
+            long factor = 1L << Math.min(consecutiveFailures, 10);
+            next = Duration.ofMillis(Math.min(settings.interval().toMillis() * factor, Duration.ofMinutes(10).toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (RuntimeException e) {
+            // A bug must not end polling for good; it is logged once per kind and retried with backoff.
+            health.failing(feed("requests"), "open311.unexpected", e.toString());
+            consecutiveFailures++;
+        }
+        synchronized (this) {
+            if (scheduled != null && !scheduler.isShutdown()) {
+                scheduled = scheduler.schedule(() -> loop(scheduler), next.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** A poll that could not complete; its cause is already counted, dead-lettered and logged. */
+    static final class PollFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PollFailed(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public PollResult pollOnce() throws PollFailed, InterruptedException {
+        int services = pollServices();
+        int[] requests = pollRequests();
+        return new PollResult(services, requests[0], requests[1], requests[2]);
+    }
+
+    private String feed(String what) {
+        return "open311-" + what;
+    }
+
+    private int pollServices() throws PollFailed, InterruptedException {
+        byte[] body = get(feed("services"), URI.create(settings.baseUrl() + "/services.json" + query(Map.of())));
+        Open311Parser.Parsed<Open311Parser.Service> parsed;
+        try {
+            parsed = parser.services(body);
+        } catch (Open311Parser.InvalidBodyException e) {
+            throw rejectBody(feed("services"), e, body);
+        }
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        parsed.invalid().forEach(invalid -> acks.add(reject(feed("services"), invalid)));
+        Instant now = clock.instant();
+        Set<String> listed = new HashSet<>();
+        int published = 0;
+        for (Open311Parser.Service service : parsed.items()) {
+            listed.add(service.code());
+            long fingerprint = EventIds.fingerprint(service.raw());
+            if (Long.valueOf(fingerprint).equals(publishedServices.get(service.code()))) {
+                continue;
+            }
+            boolean online = !settings.offlineServiceCodes().contains(service.code());
+            CityService entry = CityService.newBuilder()
+                    .setCity(city.id())
+                    .setServiceId(service.code())
+                    .setName(service.name())
+                    .setCategory(service.group())
+                    // Requesting through the GeoReport API is itself an online channel.
+                    .setOnlineAvailable(online)
+                    .setChannels(online ? List.of(ServiceChannel.API, ServiceChannel.WEB) : List.of())
+                    .setActive(true)
+                    .setSource("open311")
+                    .setUpdatedAt(now)
+                    .build();
+            acks.add(publisher.send(Topics.CITY_SERVICES, city.id() + "/" + service.code(), entry)
+                    .thenRun(() -> publishedServices.put(service.code(), fingerprint)));
+            published++;
+        }
+        for (String gone : new ArrayList<>(publishedServices.keySet())) {
+            if (!listed.contains(gone)) {
+                CityService withdrawn = CityService.newBuilder()
+                        .setCity(city.id()).setServiceId(gone).setName(gone).setCategory(null)
+                        .setOnlineAvailable(false).setChannels(List.of()).setActive(false).setSource("open311")
+                        .setUpdatedAt(now).build();
+                acks.add(publisher.send(Topics.CITY_SERVICES, city.id() + "/" + gone, withdrawn)
+                        .thenRun(() -> publishedServices.remove(gone)));
+                published++;
+            }
+        }
+        await(feed("services"), acks);
+        return published;
+    }
+
+    private int[] pollRequests() throws PollFailed, InterruptedException {
+        Instant now = clock.instant();
+        Instant from = watermark != null ? watermark : now.minus(settings.initialLookback());
+        int read = 0;
+        int published = 0;
+        int rejected = 0;
+        Instant newest = from;
+        Set<String> seenAtBoundary = new HashSet<>();
+        boolean steppedPast = false;
+        for (int page = 0; page < 10_000; page++) {
+            Map<String, String> params = new HashMap<>();
+            params.put("updated_after", W3C.format(from));
+            byte[] body = get(feed("requests"), URI.create(settings.baseUrl() + "/requests.json" + query(params)));
+            Open311Parser.Parsed<Open311Request> parsed;
+            try {
+                parsed = parser.requests(body);
+            } catch (Open311Parser.InvalidBodyException e) {
+                throw rejectBody(feed("requests"), e, body);
+            }
+            List<CompletableFuture<Void>> acks = new ArrayList<>();
+            for (Open311Parser.Invalid invalid : parsed.invalid()) {
+                acks.add(reject(feed("requests"), invalid));
+                rejected++;
+            }
+            boolean progressed = false;
+            List<Open311Request> toCommit = new ArrayList<>();
+            for (Open311Request request : parsed.items()) {
+                read++;
+                // Endpoints differ on whether updated_after is inclusive; a version at the boundary that this
+                // poll already handled is skipped, not published twice.
+                if (!request.updatedAt().isAfter(from) && seenAtBoundary.contains(versionKey(request))) {
+                    continue;
+                }
+                progressed = true;
+                if (request.updatedAt().isAfter(now.plus(city.maxFutureSkew()))
+                        || request.requestedAt().isAfter(now.plus(city.maxFutureSkew()))) {
+                    acks.add(reject(feed("requests"), new Open311Parser.Invalid(-1, "updated_datetime",
+                            "event.future-timestamp", "request " + request.id() + " is dated " + request.updatedAt()
+                            + ", in the future (now " + now + ")", request.raw())));
+                    rejected++;
+                    continue;
+                }
+                if (request.latitude() != null && !city.bounds().contains(request.latitude(), request.longitude())) {
+                    acks.add(reject(feed("requests"), new Open311Parser.Invalid(-1, "lat", "geo.outside-city",
+                            "request " + request.id() + " at " + request.latitude() + "," + request.longitude()
+                                    + " lies outside " + city.id() + "'s bounds " + city.bounds(), request.raw())));
+                    rejected++;
+                    continue;
+                }
+                for (RequestLifecycleTracker.Transition t : tracker.transitions(request)) {
+                    ServiceRequestEvent event = toEvent(t, now);
+                    acks.add(publisher.send(Topics.SERVICE_REQUESTS, city.id() + "/" + request.id(), event));
+                    published++;
+                }
+                toCommit.add(request);
+                if (request.updatedAt().isAfter(newest)) {
+                    newest = request.updatedAt();
+                }
+            }
+            await(feed("requests"), acks);
+            toCommit.forEach(tracker::commit);
+            boolean fullPage = parsed.items().size() + parsed.invalid().size() >= settings.pageSize();
+            if (!fullPage) {
+                break;
+            }
+            if (!progressed) {
+                // An endpoint with an inclusive updated_after answered the same tie again: step past the instant.
+                // (Should more requests share one instant than fit in a page, GeoReport v2 offers no way to reach
+                // the rest; they are read when next updated.)
+                if (steppedPast) {
+                    break;
+                }
+                from = from.plusMillis(1);
+                steppedPast = true;
+                continue;
+            }
+            steppedPast = false;
+            if (newest.isAfter(from)) {
+                seenAtBoundary.clear();
+            }
+            for (Open311Request request : parsed.items()) {
+                if (request.updatedAt().equals(newest)) {
+                    seenAtBoundary.add(versionKey(request));
+                }
+            }
+            from = newest;
+        }
+        watermark = newest;
+        tracker.forgetClosedBefore(now);
+        return new int[] {read, published, rejected};
+    }
+
+    private static String versionKey(Open311Request request) {
+        return request.id() + "@" + request.updatedAt();
+    }
+
+    private ServiceRequestEvent toEvent(RequestLifecycleTracker.Transition t, Instant now) {
+        Open311Request r = t.request();
+        Instant closedAt = t.lifecycle() == RequestLifecycle.CLOSED ? r.updatedAt()
+                : r.closed() ? (t.closedAt() != null ? t.closedAt() : tracker.closedAt(r.id())) : null;
+        Instant eventTime = t.lifecycle() == RequestLifecycle.OPENED ? r.requestedAt() : r.updatedAt();
+        // A request is opened once: its OPENED id must not depend on the version it was first seen in.
+        String eventId = t.lifecycle() == RequestLifecycle.OPENED
+                ? EventIds.of(city.id(), r.id(), t.lifecycle(), r.requestedAt())
+                : EventIds.of(city.id(), r.id(), t.lifecycle(), r.status(), r.updatedAt());
+        return ServiceRequestEvent.newBuilder()
+                .setCity(city.id())
+                .setServiceRequestId(r.id())
+                .setLifecycle(t.lifecycle())
+                .setStatus(r.status())
+                .setStatusNotes(r.statusNotes())
+                .setServiceCode(r.serviceCode())
+                .setServiceName(r.serviceName())
+                .setDescription(r.description())
+                .setAgencyResponsible(r.agencyResponsible())
+                .setRequestedAt(r.requestedAt())
+                .setUpdatedAt(r.updatedAt())
+                .setExpectedAt(r.expectedAt())
+                .setClosedAt(closedAt)
+                .setLatitude(r.latitude())
+                .setLongitude(r.longitude())
+                .setAddress(r.address())
+                .setDistrict(null)
+                .setEmergency(settings.emergencyServiceCodes().contains(r.serviceCode()))
+                .setReportedByResident(!settings.staffServiceCodes().contains(r.serviceCode()))
+                .setEventTime(eventTime)
+                .setIngestedAt(now)
+                .setEventId(eventId)
+                .build();
+    }
+
+    private String query(Map<String, String> params) {
+        Map<String, String> all = new HashMap<>(params);
+        if (settings.jurisdictionId() != null) {
+            all.put("jurisdiction_id", settings.jurisdictionId());
+        }
+        if (settings.apiKey() != null) {
+            all.put("api_key", settings.apiKey());
+        }
+        if (all.isEmpty()) {
+            return "";
+        }
+        StringBuilder q = new StringBuilder("?");
+        all.forEach((k, v) -> q.append(q.length() > 1 ? "&" : "").append(k).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return q.toString();
+    }
+
+    private byte[] get(String feed, URI uri) throws PollFailed, InterruptedException {
+        long t0 = System.nanoTime();
+        String origin = redact(uri);
+        try {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(settings.timeout())
+                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                metrics.pollFailed(feed, millisSince(t0));
+                CompletableFuture<Void> ack = deadLetters.reject(new Rejection(SOURCE, "http.status-" + response.statusCode(),
+                        "GET " + origin + " answered HTTP " + response.statusCode(), city.id(), feed, origin,
+                        response.body(), response.headers().firstValue("Content-Type").orElse(null),
+                        Map.of("status", String.valueOf(response.statusCode()))));
+                health.failing(feed, "http.status-" + response.statusCode(), "GET " + origin + " answered HTTP "
+                        + response.statusCode());
+                ack.exceptionally(e -> null);
+                throw new PollFailed("HTTP " + response.statusCode());
+            }
+            metrics.pollSucceeded(feed, millisSince(t0), null);
+            health.healthy(feed, "GET " + origin + " answers again");
+            return response.body();
+        } catch (HttpTimeoutException e) {
+            throw transportFailure(feed, origin, t0, "http.timeout", "GET " + origin + " timed out after "
+                    + settings.timeout());
+        } catch (IOException e) {
+            throw transportFailure(feed, origin, t0, "http.unreachable", "GET " + origin + " failed: " + e);
+        }
+    }
+
+    private PollFailed transportFailure(String feed, String origin, long t0, String reason, String message) {
+        metrics.pollFailed(feed, millisSince(t0));
+        deadLetters.reject(new Rejection(SOURCE, reason, message, city.id(), feed, origin, null, null,
+                Map.of("error", message))).exceptionally(e -> null);
+        health.failing(feed, reason, message);
+        return new PollFailed(message);
+    }
+
+    private PollFailed rejectBody(String feed, Open311Parser.InvalidBodyException e, byte[] body) {
+        deadLetters.reject(new Rejection(SOURCE, e.reason, e.getMessage(), city.id(), feed,
+                redact(settings.baseUrl()), body, "application/json", Map.of())).exceptionally(x -> null);
+        health.failing(feed, e.reason, e.getMessage());
+        return new PollFailed(e.getMessage());
+    }
+
+    private CompletableFuture<Void> reject(String feed, Open311Parser.Invalid invalid) {
+        Map<String, String> detail = new HashMap<>();
+        if (invalid.field() != null) {
+            detail.put("field", invalid.field());
+        }
+        if (invalid.index() >= 0) {
+            detail.put("index", String.valueOf(invalid.index()));
+        }
+        return deadLetters.reject(new Rejection(SOURCE, invalid.reason(), invalid.message(), city.id(), feed,
+                redact(settings.baseUrl()), invalid.raw(), "application/json", detail));
+    }
+
+    /** Waits for Kafka; if it fails, the poll fails and the watermark stays, so the data is read again. */
+    private void await(String feed, List<CompletableFuture<Void>> acks) throws PollFailed, InterruptedException {
+        try {
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            health.failing(feed, "kafka.publish-failed", "publishing failed: " + cause);
+            throw new PollFailed("publishing failed: " + cause);
+        }
+    }
+
+    private String redact(URI uri) {
+        String s = uri.toString();
+        return settings.apiKey() == null ? s : s.replace(URLEncoder.encode(settings.apiKey(), StandardCharsets.UTF_8), "***");
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (scheduled != null) {
+            scheduled.cancel(false);
+            scheduled = null;
+        }
+    }
+}

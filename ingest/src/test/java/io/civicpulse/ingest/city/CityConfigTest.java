@@ -1,0 +1,97 @@
+package io.civicpulse.ingest.city;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneId;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CityConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void loadsAPropertiesFileWithEveryFeed() throws IOException {
+        Path file = dir.resolve("sofia.properties");
+        Files.writeString(file, """
+                city.id=sofia
+                city.time-zone=Europe/Sofia
+                city.service-day-start=04:00
+                city.bounds=42.55,23.05,42.85,23.60
+                city.language=bg
+                gtfs.static.url=https://gtfs.sofiatraffic.bg/api/v1/static
+                gtfs.static.interval=PT6H
+                gtfsrt.vehicle-positions.url=https://gtfs.sofiatraffic.bg/api/v1/vehicle-positions
+                gtfsrt.vehicle-positions.interval=10
+                gtfsrt.trip-updates.url=https://gtfs.sofiatraffic.bg/api/v1/trip-updates
+                gbfs.nextbike-sofia.url=https://example.org/gbfs.json
+                gbfs.nextbike-sofia.interval=PT30S
+                """);
+
+        CityConfig city = CityConfig.load(file);
+
+        assertThat(city.id()).isEqualTo("sofia");
+        assertThat(city.zone()).isEqualTo(ZoneId.of("Europe/Sofia"));
+        assertThat(city.serviceDayStart()).isEqualTo(LocalTime.of(4, 0));
+        assertThat(city.bounds().contains(42.6977, 23.3219)).isTrue();
+        assertThat(city.bounds().contains(0, 0)).isFalse();
+        assertThat(city.gtfsStatic().url()).isEqualTo(URI.create("https://gtfs.sofiatraffic.bg/api/v1/static"));
+        assertThat(city.gtfsStatic().interval()).isEqualTo(Duration.ofHours(6));
+        assertThat(city.realtimeFeeds()).extracting(FeedEndpoint::id)
+                .containsExactlyInAnyOrder("vehicle-positions", "trip-updates");
+        assertThat(city.realtimeFeeds()).filteredOn(f -> f.id().equals("vehicle-positions"))
+                .extracting(FeedEndpoint::interval).containsExactly(Duration.ofSeconds(10));
+        assertThat(city.gbfsFeeds()).extracting(FeedEndpoint::id).containsExactly("nextbike-sofia");
+    }
+
+    @Test
+    void loadsTheSameKeysFromNestedJson() throws IOException {
+        Path file = dir.resolve("sofia.json");
+        Files.writeString(file, """
+                {"city": {"id": "sofia", "time-zone": "Europe/Sofia", "bounds": [42.55, 23.05, 42.85, 23.60]},
+                 "gtfsrt": {"alerts": {"url": "file:///tmp/alerts.pb", "interval": "PT30S"}}}
+                """, StandardCharsets.UTF_8);
+
+        CityConfig city = CityConfig.load(file);
+
+        assertThat(city.serviceDayStart()).isEqualTo(LocalTime.of(4, 0));
+        assertThat(city.bounds().north()).isEqualTo(42.85);
+        assertThat(city.realtimeFeeds()).singleElement().satisfies(feed -> {
+            assertThat(feed.id()).isEqualTo("alerts");
+            assertThat(feed.url()).isEqualTo(URI.create("file:///tmp/alerts.pb"));
+            assertThat(feed.interval()).isEqualTo(Duration.ofSeconds(30));
+        });
+        assertThat(city.gtfsStatic()).isNull();
+    }
+
+    @Test
+    void missingCityIdIsAClearError() {
+        Path file = dir.resolve("bad.properties");
+        assertThatThrownBy(() -> {
+            Files.writeString(file, "city.time-zone=Europe/Sofia\n");
+            CityConfig.load(file);
+        }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("city.id");
+    }
+
+    @Test
+    void unsupportedFeedSchemeIsRejected() {
+        assertThatThrownBy(() -> new FeedEndpoint("x", URI.create("ftp://example.org/feed"), Duration.ofSeconds(5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http:, https: or file:");
+    }
+
+    @Test
+    void invertedBoundsAreRejected() {
+        assertThatThrownBy(() -> BoundingBox.parse("42.85,23.05,42.55,23.60"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("south <= north");
+    }
+}
