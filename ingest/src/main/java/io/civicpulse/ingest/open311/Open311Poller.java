@@ -22,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -33,6 +32,8 @@ import io.civicpulse.ingest.publish.IngestMetrics;
 import io.civicpulse.ingest.publish.Publisher;
 import io.civicpulse.ingest.publish.Rejection;
 import io.civicpulse.ingest.publish.StateChangeLog;
+import io.civicpulse.ingest.poll.Backoff;
+import io.civicpulse.ingest.poll.PollLoop;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.reference.CityService;
 import io.civicpulse.schemas.services.RequestLifecycle;
@@ -95,8 +96,7 @@ public final class Open311Poller implements AutoCloseable {
     private final RequestLifecycleTracker tracker = new RequestLifecycleTracker(Duration.ofDays(30));
     private final Map<String, Long> publishedServices = new HashMap<>();
     private Instant watermark;
-    private ScheduledFuture<?> scheduled;
-    private int consecutiveFailures;
+    private PollLoop loop;
 
     public Open311Poller(CityConfig city, Settings settings, HttpClient http, Publisher publisher,
                          DeadLetters deadLetters, IngestMetrics metrics, StateChangeLog health, Clock clock) {
@@ -112,31 +112,16 @@ public final class Open311Poller implements AutoCloseable {
 
     /** Polls now and then at the configured interval, backing off exponentially (up to 10 min) after failures. */
     public synchronized void start(ScheduledExecutorService scheduler) {
-        scheduled = scheduler.schedule(() -> loop(scheduler), 0, TimeUnit.MILLISECONDS);
-    }
-
-    private void loop(ScheduledExecutorService scheduler) {
-        Duration next = settings.interval();
-        try {
-            pollOnce();
-            consecutiveFailures = 0;
-        } catch (PollFailed e) {
-            consecutiveFailures++;
-            long factor = 1L << Math.min(consecutiveFailures, 10);
-            next = Duration.ofMillis(Math.min(settings.interval().toMillis() * factor, Duration.ofMinutes(10).toMillis()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (RuntimeException e) {
-            // A bug must not end polling for good; it is logged once per kind and retried with backoff.
-            health.failing(feed("requests"), "open311.unexpected", e.toString());
-            consecutiveFailures++;
-        }
-        synchronized (this) {
-            if (scheduled != null && !scheduler.isShutdown()) {
-                scheduled = scheduler.schedule(() -> loop(scheduler), next.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
+        loop = PollLoop.start("open311-" + city.id(), scheduler,
+                new Backoff(settings.interval(), Duration.ofMinutes(10)), () -> {
+                    try {
+                        pollOnce();
+                        return true;
+                    } catch (PollFailed e) {
+                        // Already counted, dead-lettered and logged once per change of state.
+                        return false;
+                    }
+                });
     }
 
     /** A poll that could not complete; its cause is already counted, dead-lettered and logged. */
@@ -434,9 +419,9 @@ public final class Open311Poller implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (scheduled != null) {
-            scheduled.cancel(false);
-            scheduled = null;
+        if (loop != null) {
+            loop.close();
+            loop = null;
         }
     }
 }
