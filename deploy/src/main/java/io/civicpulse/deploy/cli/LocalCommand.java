@@ -86,7 +86,10 @@ final class LocalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path home = resolveRegistryHome();
         boolean keep = dataDir != null;
-        Path dir = keep ? dataDir.toAbsolutePath() : Files.createTempDirectory("civicpulse-local");
+        // Not under /tmp even when temporary: systems clean /tmp under running processes, and Kafka Streams
+        // refuses to trust a state directory there.
+        Path scratch = Path.of(System.getProperty("user.home"), ".civicpulse", "local");
+        Path dir = keep ? dataDir.toAbsolutePath() : Files.createTempDirectory(Files.createDirectories(scratch), "run-");
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", kafkaPort, controllerPort, registryPort,
                 dir, keep, home, Duration.ofSeconds(90));
 
