@@ -1,6 +1,7 @@
 package io.civicpulse.deploy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,13 +65,10 @@ class LocalCommandIT {
 
         // The simulated city flows through the real pollers, intake and engine: a live count of vehicle
         // positions published, and indicator values computed from the pushed e-service events.
-        Pattern flowing = Pattern.compile("published: [1-9][0-9]* positions, [1-9][0-9]* trip updates");
-        long flowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!(flowing.matcher(local.output()).find() && local.output().contains("gov.e-service-success"))) {
-            assertThat(System.nanoTime()).as("pipeline flowing within 120 s; output:%n%s", local.output())
-                    .isLessThan(flowDeadline);
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
+        await("pipeline flowing").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertThat(local.output())
+                        .containsPattern("published: [1-9][0-9]* positions, [1-9][0-9]* trip updates")
+                        .contains("gov.e-service-success"));
 
         List<ProcessHandle> children = local.process().descendants().toList();
         assertThat(children).as("the registry runs as a child process").isNotEmpty();
@@ -79,11 +76,8 @@ class LocalCommandIT {
         local.process().destroy(); // SIGTERM
         assertThat(local.process().waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
         // A killed process is reaped asynchronously; give the kernel a moment before calling it left behind.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-        assertThat(children).as("no child process left behind").noneMatch(ProcessHandle::isAlive);
+        await("no child process left behind").atMost(Duration.ofSeconds(10))
+                .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(listening(ports.kafka)).as("broker port released").isFalse();
         assertThat(listening(ports.registry)).as("registry port released").isFalse();
         assertThat(local.output()).contains("Stopping Civic Pulse...", "Stopped.");

@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * {@code java -jar civicpulse.jar ...} as a separate process, the way users and operators run it, so tests can
@@ -47,16 +49,18 @@ public final class CliProcess implements AutoCloseable {
     }
 
     /** Waits for a line starting with the marker; fails with the output so far if the process exits first. */
-    public Duration awaitOutput(String marker, Duration within) throws IOException, InterruptedException {
+    public Duration awaitOutput(String marker, Duration within) throws IOException {
         long t0 = System.nanoTime();
-        long deadline = t0 + within.toNanos();
-        while (!output().contains(marker)) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("`civicpulse` did not print '" + marker + "' within " + within
-                        + (process.isAlive() ? "" : " (exited with " + process.exitValue() + ")") + "; output:\n"
-                        + output());
-            }
-            TimeUnit.MILLISECONDS.sleep(50);
+        try {
+            Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(50))
+                    .until(() -> output().contains(marker) || !process.isAlive());
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("`civicpulse` did not print '" + marker + "' within " + within + "; output:\n"
+                    + output(), e);
+        }
+        if (!output().contains(marker)) {
+            throw new AssertionError("`civicpulse` exited with " + process.exitValue() + " before printing '"
+                    + marker + "'; output:\n" + output());
         }
         return Duration.ofNanos(System.nanoTime() - t0);
     }
