@@ -69,6 +69,38 @@ public final class Open311Poller implements AutoCloseable {
                     Duration.ofSeconds(20), Set.of(), Set.of(), Set.of());
         }
 
+        /**
+         * The {@code open311.*} keys of a city's configuration, if it has an Open311 endpoint:
+         * {@code open311.url}, {@code open311.interval}, {@code open311.jurisdiction-id}, {@code open311.api-key},
+         * {@code open311.page-size}, and comma-separated {@code open311.emergency-services},
+         * {@code open311.staff-services}, {@code open311.offline-services}.
+         */
+        public static java.util.Optional<Settings> fromProperties(java.util.Properties p) {
+            String url = p.getProperty("open311.url");
+            if (url == null || url.isBlank()) {
+                return java.util.Optional.empty();
+            }
+            Settings d = of(URI.create(url.trim()));
+            String interval = p.getProperty("open311.interval");
+            return java.util.Optional.of(new Settings(d.baseUrl(), p.getProperty("open311.jurisdiction-id"),
+                    p.getProperty("open311.api-key"),
+                    interval == null ? d.interval() : Duration.parse(interval.trim()), d.initialLookback(),
+                    Integer.parseInt(p.getProperty("open311.page-size", String.valueOf(d.pageSize())).trim()),
+                    d.timeout(), codes(p, "open311.emergency-services"), codes(p, "open311.staff-services"),
+                    codes(p, "open311.offline-services")));
+        }
+
+        private static Set<String> codes(java.util.Properties p, String key) {
+            String value = p.getProperty(key, "");
+            Set<String> codes = new HashSet<>();
+            for (String code : value.split(",")) {
+                if (!code.isBlank()) {
+                    codes.add(code.trim());
+                }
+            }
+            return Set.copyOf(codes);
+        }
+
         public Settings withInterval(Duration newInterval) {
             return new Settings(baseUrl, jurisdictionId, apiKey, newInterval, initialLookback, pageSize, timeout,
                     emergencyServiceCodes, staffServiceCodes, offlineServiceCodes);

@@ -1,0 +1,71 @@
+package io.civicpulse.deploy.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.civicpulse.deploy.testing.CliProcess;
+import io.civicpulse.deploy.testing.SharedStack;
+import io.civicpulse.ingest.simulator.CityProfile;
+import io.civicpulse.ingest.simulator.CitySimulation;
+import io.civicpulse.ingest.simulator.NetworkSize;
+import io.civicpulse.ingest.simulator.SimulationClock;
+import io.civicpulse.ingest.simulator.SimulatorServer;
+import io.civicpulse.ingest.simulator.services.ServiceUsageModel;
+import io.civicpulse.ingest.simulator.services.SimulatedOpen311;
+
+/** {@code civicpulse ingest} as an operator runs it: a city file, a real broker, feeds over HTTP, SIGTERM to stop. */
+class IngestCommandIT {
+
+    @Test
+    void pollsEveryFeedOfTheCityFileIntoKafkaAndStopsOnSigterm(@TempDir Path dir) throws Exception {
+        SimulationClock clock = SimulationClock.running(Instant.now(), 1);
+        CitySimulation city = CitySimulation.create(CityProfile.granada(), 5, NetworkSize.SMALL, clock);
+        ServiceUsageModel services = new ServiceUsageModel("granada", 5, city.city().zone(),
+                Instant.now().minus(Duration.ofDays(3)), 0.2, new double[] {37.1, -3.7, 37.25, -3.5});
+        HttpServer open311 = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        String open311Path = new SimulatedOpen311(services, clock, 1000).register(open311);
+        open311.start();
+        try (SimulatorServer simulator = SimulatorServer.start("127.0.0.1", 0, List.of(city))) {
+            SimulatorServer.FeedUrls urls = simulator.urls("granada");
+            Path cityFile = dir.resolve("granada.properties");
+            Files.writeString(cityFile, String.join("\n",
+                    "city.id=granada",
+                    "city.time-zone=Europe/Madrid",
+                    "gtfs.static.url=" + urls.gtfsStatic(),
+                    "gtfsrt.trip-updates.url=" + urls.tripUpdates(),
+                    "gtfsrt.trip-updates.interval=PT2S",
+                    "gtfsrt.vehicle-positions.url=" + urls.vehiclePositions(),
+                    "gtfsrt.vehicle-positions.interval=PT2S",
+                    "gbfs.granada-bikes.url=" + urls.gbfsV3(),
+                    "open311.url=http://127.0.0.1:" + open311.getAddress().getPort() + open311Path,
+                    "open311.interval=PT5S", ""));
+
+            try (CliProcess ingest = CliProcess.start(Map.of(), "ingest", "--city-config", cityFile.toString(),
+                    "--bootstrap-servers", SharedStack.get().bootstrapServers(),
+                    "--schema-registry-url", SharedStack.get().registryUrl(), "--status-every", "1")) {
+                ingest.awaitOutput("Ingest running for granada", Duration.ofSeconds(60));
+                await("every kind of feed published").atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(ingest.output())
+                                .containsPattern("published [1-9][0-9]* positions, [1-9][0-9]* trip updates, "
+                                        + "[0-9]+ alerts, [1-9][0-9]* bike statuses, [1-9][0-9]* Open311 events"));
+                ingest.process().destroy(); // SIGTERM
+                assertThat(ingest.process().waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+            }
+        } finally {
+            open311.stop(0);
+        }
+    }
+}
