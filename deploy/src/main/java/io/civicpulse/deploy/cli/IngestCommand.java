@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -22,6 +21,7 @@ import io.civicpulse.ingest.open311.Open311Ingest;
 import io.civicpulse.ingest.open311.Open311Poller;
 import io.civicpulse.schemas.topics.Topics;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,14 +45,8 @@ final class IngestCommand implements Callable<Integer> {
     @Option(names = "--city-config", required = true, description = "The city's feeds and settings (.properties or .json).")
     Path cityConfig;
 
-    @Option(names = "--config", description = "Properties file with Kafka and serde settings.")
-    Path config;
-
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (else --config or KAFKA_BOOTSTRAP_SERVERS).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry-url", description = "Schema registry URL(s) (else --config or KAFKA_SCHEMA_REGISTRY_URL).")
-    String schemaRegistryUrl;
+    @Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--status-every", defaultValue = "10", paramLabel = "SECONDS",
             description = "Seconds between status lines (default ${DEFAULT-VALUE}).")
@@ -61,18 +55,7 @@ final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Map<String, Object> overrides = new HashMap<>();
-        overrides.put("bootstrap.servers", bootstrapServers);
-        overrides.put("schema.registry.url", schemaRegistryUrl);
-        Map<String, Object> kafka = ClientSettings.clientOnly(ClientSettings.load(Map.of(), config, System.getenv(),
-                overrides));
-        for (String required : new String[] {"bootstrap.servers", "schema.registry.url"}) {
-            if (!kafka.containsKey(required)) {
-                throw new ParameterException(spec.commandLine(), required + " is not set: pass --"
-                        + required.replace('.', '-') + ", set it in --config, or set KAFKA_"
-                        + required.toUpperCase(Locale.ROOT).replace('.', '_'));
-            }
-        }
+        Map<String, Object> kafka = ClientSettings.clientOnly(kafkaOptions.settings(spec));
         CityConfig city;
         try {
             city = CityConfig.load(cityConfig);

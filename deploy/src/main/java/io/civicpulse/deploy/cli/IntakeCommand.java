@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +13,7 @@ import io.civicpulse.ingest.intake.IntakeMetrics;
 import io.civicpulse.ingest.intake.IntakeServer;
 import io.civicpulse.ingest.intake.KafkaEventSink;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,14 +31,8 @@ final class IntakeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", description = "Properties file with Kafka, serde and civicpulse.* settings.")
-    Path config;
-
-    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (else from --config or KAFKA_BOOTSTRAP_SERVERS).")
-    String bootstrapServers;
-
-    @Option(names = "--schema-registry-url", description = "Schema registry URL(s) (else from --config or KAFKA_SCHEMA_REGISTRY_URL).")
-    String schemaRegistryUrl;
+    @Mixin
+    KafkaOptions kafkaOptions;
 
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}: loopback only).")
     String host;
@@ -55,17 +49,7 @@ final class IntakeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Map<String, Object> overrides = new HashMap<>();
-        overrides.put("bootstrap.servers", bootstrapServers);
-        overrides.put("schema.registry.url", schemaRegistryUrl);
-        Map<String, Object> settings = ClientSettings.load(Map.of(), config, System.getenv(), overrides);
-        for (String required : new String[] {"bootstrap.servers", "schema.registry.url"}) {
-            if (!settings.containsKey(required)) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), required + " is not set: pass"
-                        + " --" + required.replace('.', '-') + ", set it in --config, or set KAFKA_"
-                        + required.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
-            }
-        }
+        Map<String, Object> settings = kafkaOptions.settings(spec);
         ApiKeys keys = ApiKeys.parse((String) settings.get("civicpulse.intake.api.keys"));
         IntakeServer.Settings defaults = IntakeServer.Settings.defaults();
         IntakeServer.Settings serverSettings = new IntakeServer.Settings(host, port, maxBodyBytes, rate,
