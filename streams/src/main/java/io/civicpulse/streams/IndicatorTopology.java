@@ -1,9 +1,13 @@
 package io.civicpulse.streams;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -97,8 +101,11 @@ public final class IndicatorTopology {
                 .flatMapValues(EventContributions::contributions, Named.as("events-contributions"))
                 .selectKey((key, contribution) -> contribution.series().storeKey(),
                         Named.as("contributions-by-series"))
+                // All of a city's series go to one partition, so one task holds the city's stream time: an event is
+                // late for every scope or for none, and every scope's windows close together.
                 .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contribution())
-                        .withName(CONTRIBUTIONS_REPARTITION))
+                        .withName(CONTRIBUTIONS_REPARTITION)
+                        .withStreamPartitioner(IndicatorTopology::partitionByCity))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
                         IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE);
@@ -137,6 +144,13 @@ public final class IndicatorTopology {
                         .withTimestampExtractor(new EventTimeExtractor<>(type, rules::eventTimeMs))
                         .withName(rules.input() + "-source"))
                 .process(() -> new ValidationProcessor<>(rules, config), Named.as(rules.input() + "-validate"));
+    }
+
+    /** The partition of a contribution: by its city alone (the series key's first part). */
+    static Optional<Set<Integer>> partitionByCity(String topic, String seriesKey, Contribution contribution,
+                                                  int partitions) {
+        byte[] city = contribution.city().getBytes(StandardCharsets.UTF_8);
+        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(city)) % partitions));
     }
 
     private static KeyValue<String, DeadLetter> deadLetter(DeadLetter deadLetter) {

@@ -20,6 +20,7 @@ import io.civicpulse.streams.catalogue.ScopeKind;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.validation.Checked;
 import io.civicpulse.streams.validation.DeadLetters;
+import io.civicpulse.streams.validation.ValidationProcessor;
 import io.civicpulse.streams.validation.Received;
 
 /**
@@ -69,6 +70,11 @@ public final class CatalogueChangeProcessor implements Processor<String, Receive
                 return;
             }
             city = key.substring(0, key.indexOf('/'));
+            if (!ValidationProcessor.validCity(city)) {
+                reject(record, DeadLetters.INVALID_CITY, "catalogue tombstone key '" + key + "' does not start with"
+                        + " a lower-case city id", null, topic, partition, offset);
+                return;
+            }
             now = 0;
         } else {
             city = entry.getCity();
@@ -77,9 +83,19 @@ public final class CatalogueChangeProcessor implements Processor<String, Receive
                         offset);
                 return;
             }
+            if (!ValidationProcessor.validCity(city)) {
+                reject(record, DeadLetters.INVALID_CITY, "city '" + city + "' is not a lower-case id of at most 64"
+                        + " characters ([a-z0-9_-])", null, topic, partition, offset);
+                return;
+            }
             if (entry.getServiceId() == null || entry.getServiceId().isBlank()) {
                 reject(record, DeadLetters.MISSING_FIELD, "catalogue entry has no serviceId", city, topic, partition,
                         offset);
+                return;
+            }
+            String invalid = ValidationProcessor.invalidScope(entry.getServiceId());
+            if (invalid != null) {
+                reject(record, DeadLetters.INVALID_FIELD, "serviceId: " + invalid, city, topic, partition, offset);
                 return;
             }
             key = city + "/" + entry.getServiceId();

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -15,6 +16,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import io.civicpulse.streams.aggregation.EventContributions;
+import io.civicpulse.streams.aggregation.Contribution;
 import io.civicpulse.streams.aggregation.EventOrigin;
 import io.civicpulse.streams.config.EngineConfig;
 
@@ -28,7 +30,9 @@ import io.civicpulse.streams.config.EngineConfig;
 public final class ValidationProcessor<V> implements Processor<String, Received<V>, String, Checked> {
 
     /** Lower-case ids as the schemas define them; '|' and '/' would break the engine's and the output's keys. */
-    private static final Pattern CITY_ID = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    private static final Pattern CITY_ID = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
+    /** Scope parts (service ids, route ids) become parts of store keys and output keys. */
+    static final int MAX_SCOPE_LENGTH = 200;
 
     private final EventRules<V> rules;
     private final long earliestMs;
@@ -62,20 +66,58 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
                 ? Problem.of(DeadLetters.MISSING_FIELD, "record has no value (a tombstone on an event topic)", "value")
                 : problem(event);
         if (problem != null) {
-            metrics.record(EngineMetrics.REJECTED, rules.input() + ":" + problem.reason());
-            Map<String, String> detail = DeadLetters.headersAsText(record.headers(),
-                    new LinkedHashMap<>(problem.detail()));
-            String city = event == null ? null : blankToNull(rules.city(event));
-            DeadLetter deadLetter = DeadLetters.rejected(problem.reason(), problem.message(), city, topic, partition,
-                    offset, record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-                    received == null ? null : received.raw(), detail, context.currentSystemTimeMs(), inlineLimit);
-            context.forward(record.withValue(new Checked.Rejected(deadLetter)));
+            reject(record, received, event, problem, topic, partition, offset);
             return;
         }
         String eventId = rules.eventId(event);
         EventOrigin origin = new EventOrigin(eventId, topic, partition, offset, record.key(), received.size());
-        context.forward(record.withValue(new Checked.Accepted(new EventContributions(rules.input() + ":" + eventId,
-                rules.eventTimeMs(event), rules.contributions(event, origin)))));
+        List<Contribution> contributions = rules.contributions(event, origin);
+        for (Contribution contribution : contributions) {
+            String invalid = invalidScope(contribution.scope());
+            if (invalid != null) {
+                reject(record, received, event, Problem.of(DeadLetters.INVALID_FIELD, invalid, "scope"), topic,
+                        partition, offset);
+                return;
+            }
+        }
+        // Two cities' systems may use the same event ids: the city is part of what makes an event a duplicate.
+        context.forward(record.withValue(new Checked.Accepted(new EventContributions(
+                rules.input() + ":" + rules.city(event) + ":" + eventId, rules.eventTimeMs(event), contributions))));
+    }
+
+    /** True for a city id the engine can key state and outputs by: lower case, at most 64 characters. */
+    public static boolean validCity(String city) {
+        return city != null && CITY_ID.matcher(city).matches();
+    }
+
+    /**
+     * Why a scope cannot be used, or null: its parts become parts of store and output keys, where '|' separates
+     * them and RocksDB keys should stay short. Checked before any state is written, so no event is half counted.
+     */
+    public static String invalidScope(String scope) {
+        if (scope.indexOf('|') >= 0) {
+            return "scope '" + abbreviate(scope) + "' contains '|', which separates key parts";
+        }
+        if (scope.length() > MAX_SCOPE_LENGTH) {
+            return "scope of " + scope.length() + " characters is longer than " + MAX_SCOPE_LENGTH + ": '"
+                    + abbreviate(scope) + "'";
+        }
+        return null;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+    }
+
+    private void reject(Record<String, Received<V>> record, Received<V> received, V event, Problem problem,
+                        String topic, int partition, long offset) {
+        metrics.record(EngineMetrics.REJECTED, rules.input() + ":" + problem.reason());
+        Map<String, String> detail = DeadLetters.headersAsText(record.headers(), new LinkedHashMap<>(problem.detail()));
+        String city = event == null ? null : blankToNull(rules.city(event));
+        DeadLetter deadLetter = DeadLetters.rejected(problem.reason(), problem.message(), city, topic, partition,
+                offset, record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+                received == null ? null : received.raw(), detail, context.currentSystemTimeMs(), inlineLimit);
+        context.forward(record.withValue(new Checked.Rejected(deadLetter)));
     }
 
     private Problem problem(V event) {
@@ -84,7 +126,8 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
             return Problem.of(DeadLetters.MISSING_CITY, "event has no city", "city");
         }
         if (!CITY_ID.matcher(city).matches()) {
-            return Problem.of(DeadLetters.INVALID_CITY, "city '" + city + "' is not a lower-case id ([a-z0-9_-])",
+            return Problem.of(DeadLetters.INVALID_CITY, "city '" + abbreviate(city)
+                            + "' is not a lower-case id of at most 64 characters ([a-z0-9_-])",
                     "city");
         }
         String eventId = rules.eventId(event);
