@@ -94,4 +94,32 @@ class InputHardeningTest {
         }
         assertThat(sofia).hasSize(1);
     }
+
+    @Test
+    void aCityThatGoesQuietStillGetsItsFinals() {
+        kit.send(kit.payment("sofia", "parking-permit", true, T.plusSeconds(60)));
+        kit.tick();
+        assertThat(kit.finals("sofia/gov.e-payment-share/city/PT15M")).isEmpty();
+
+        // Ten quiet minutes (the default idle time), then the wall clock runs on for an hour.
+        kit.driver.advanceWallClockTime(java.time.Duration.ofMinutes(10));
+        kit.driver.advanceWallClockTime(java.time.Duration.ofMinutes(60));
+
+        IndicatorValue quarter = kit.finalOf("sofia/gov.e-payment-share/city/PT15M", T.minusSeconds(0),
+                T.plus(java.time.Duration.ofMinutes(15)));
+        assertThat(quarter.getDenominator()).isEqualTo(1);
+        assertThat(quarter.getKpiValue()).isEqualTo(100.0);
+    }
+
+    @Test
+    void aCityThatKeepsSendingIsNotMovedOnByTheWallClock() {
+        for (int minute = 1; minute <= 12; minute++) {
+            kit.send(kit.payment("sofia", "parking-permit", true, T.plusSeconds(60L * minute)));
+            kit.driver.advanceWallClockTime(java.time.Duration.ofMinutes(1));
+        }
+        kit.driver.advanceWallClockTime(java.time.Duration.ofMinutes(5));
+
+        // Stream time is 10:12; nothing closes the 10:00-10:15 window yet.
+        assertThat(kit.finals("sofia/gov.e-payment-share/city/PT15M")).isEmpty();
+    }
 }

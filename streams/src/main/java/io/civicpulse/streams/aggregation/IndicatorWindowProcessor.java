@@ -63,6 +63,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private KeyValueStore<String, Long> clockStore;
     private KeyValueStore<String, Long> pendingStore;
     private EngineMetrics metrics;
+    private final long idleAdvanceAfterMs;
+    /** Per city: wall time since which it has been quiet, and of the last idle tick. */
+    private final Map<String, long[]> idleness = new HashMap<>();
 
     public IndicatorWindowProcessor(EngineConfig config) {
         this.config = config;
@@ -81,6 +84,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.longestRollingMs = longest;
         this.graceMs = config.grace().toMillis();
         this.liveFrequency = config.liveInterval().toString();
+        this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
     }
 
     @Override
@@ -93,7 +97,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.metrics = new EngineMetrics(context.metrics());
         // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
         // event time, and a burst of events within one interval must give one record per key.
-        context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::emitLive);
+        context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
     @Override
@@ -105,6 +109,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         IndicatorDefinition definition = IndicatorCatalogue.require(contribution.indicatorId());
         SeriesKey series = contribution.series();
         String city = series.city();
+        idleness.remove(city);
         Long streamTime = clockStore.get(city);
         long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime);
         long eventTime = contribution.eventTimeMs();
@@ -327,6 +332,46 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         String key = series.outputKey(window.label());
         boolean latest = totals.advanceLatest(window.label(), period.to());
         context.forward(new Record<>(key, new Emission.Value(key, indicatorValue, latest), timestamp));
+    }
+
+    /** Every live interval: moves quiet cities on, then publishes what changed. */
+    private void punctuate(long wallClockMs) {
+        if (idleAdvanceAfterMs > 0) {
+            advanceIdleCities(wallClockMs);
+        }
+        emitLive(wallClockMs);
+    }
+
+    /**
+     * A city that sent nothing for {@code civicpulse.idle.advance.after} has its stream time moved on by the wall
+     * time that passes from then on, so its windows close and get their finals while it is quiet. An event that
+     * arrives later than that (a source catching up after an outage) is late: counted and dead-lettered, never
+     * silently dropped. The bookkeeping is in memory: after a restart a city waits the full idle time again.
+     */
+    private void advanceIdleCities(long wallClockMs) {
+        List<KeyValue<String, Long>> cities = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = clockStore.all()) {
+            all.forEachRemaining(cities::add);
+        }
+        for (KeyValue<String, Long> city : cities) {
+            long[] quiet = idleness.computeIfAbsent(city.key, c -> new long[] {wallClockMs, wallClockMs});
+            long quietSince = quiet[0];
+            long lastTick = quiet[1];
+            quiet[1] = wallClockMs;
+            if (wallClockMs - quietSince < idleAdvanceAfterMs) {
+                continue;
+            }
+            long streamTime = city.value;
+            long advanced = streamTime + (wallClockMs - Math.max(lastTick, quietSince + idleAdvanceAfterMs));
+            if (advanced <= streamTime) {
+                continue;
+            }
+            clockStore.put(city.key, advanced);
+            long target = closedUpTo(advanced);
+            if (target > closedUpTo(streamTime)) {
+                closePanes(city.key, target);
+            }
+        }
     }
 
     /** Publishes the live value of every window of every series that changed since the last call. */

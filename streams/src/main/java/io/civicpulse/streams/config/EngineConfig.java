@@ -23,7 +23,8 @@ import io.civicpulse.streams.windows.WindowSpec;
  */
 public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration grace, Duration liveInterval,
                            Duration dedupHorizon, Duration maxFutureSkew, Instant earliestEventTime,
-                           ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit) {
+                           ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit,
+                           Duration idleAdvanceAfter) {
 
     public static final String PREFIX = "civicpulse.";
     public static final String PANE_SIZE = "civicpulse.pane.size";
@@ -38,6 +39,11 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
     /** Prefix of per-city zones: {@code civicpulse.zone.sofia=Europe/Sofia}. */
     public static final String CITY_ZONE_PREFIX = "civicpulse.zone.";
     public static final String INLINE_PAYLOAD_LIMIT = "civicpulse.dead.letter.inline.limit";
+    /**
+     * How long a city may send nothing before its stream time starts to follow the wall clock, so that its open
+     * windows still close and get their finals (after office hours, overnight). PT0S turns this off.
+     */
+    public static final String IDLE_ADVANCE_AFTER = "civicpulse.idle.advance.after";
 
     /** The defaults, in one place. */
     public static Map<String, String> defaults() {
@@ -57,11 +63,14 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         defaults.put(DEFAULT_ZONE, "UTC");
         defaults.put(CITY_ZONE_PREFIX + "sofia", "Europe/Sofia");
         defaults.put(INLINE_PAYLOAD_LIMIT, "65536");
+        // Longer than any pause of a live feed, so that only a city that really went quiet is moved on.
+        defaults.put(IDLE_ADVANCE_AFTER, "PT10M");
         return defaults;
     }
 
     public EngineConfig {
         Objects.requireNonNull(paneSize, "paneSize");
+        Objects.requireNonNull(idleAdvanceAfter, "idleAdvanceAfter");
         windows = List.copyOf(windows);
         cityZones = Map.copyOf(cityZones);
         Panes panes = Panes.of(paneSize);
@@ -72,7 +81,7 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
             throw new IllegalArgumentException(WINDOWS + ": at least one window is needed");
         }
         if (grace.isNegative() || liveInterval.isNegative() || liveInterval.isZero() || dedupHorizon.isNegative()
-                || dedupHorizon.isZero() || maxFutureSkew.isNegative()) {
+                || dedupHorizon.isZero() || maxFutureSkew.isNegative() || idleAdvanceAfter.isNegative()) {
             throw new IllegalArgumentException("grace, live interval, dedup horizon and future skew must not be"
                     + " negative (and the live interval and dedup horizon not zero)");
         }
@@ -137,7 +146,8 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         }
         return new EngineConfig(paneSize, windows, duration(merged, GRACE), duration(merged, LIVE_INTERVAL),
                 duration(merged, DEDUP_HORIZON), duration(merged, MAX_FUTURE_SKEW), earliest,
-                zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit);
+                zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit,
+                duration(merged, IDLE_ADVANCE_AFTER));
     }
 
     /** The city's time zone, for its calendar days. */
