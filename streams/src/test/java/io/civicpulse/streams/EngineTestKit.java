@@ -70,6 +70,8 @@ final class EngineTestKit implements AutoCloseable {
         settings.put(EngineConfig.GRACE, "PT5M");
         settings.put(EngineConfig.FINAL_STEP, "PT15M");
         settings.put(EngineConfig.LIVE_INTERVAL, "PT1S");
+        // The driver has one partition per input: no other partition's task can still be starting up.
+        settings.put(EngineConfig.SOURCE_STARTUP_GRACE, "PT0S");
         settings.putAll(overrides);
         Map<String, Object> complete = StreamsSettings.withDefaults(settings);
         driver = new TopologyTestDriver(IndicatorTopology.build(EngineConfig.from(complete), complete),

@@ -1,5 +1,6 @@
 package io.civicpulse.streams.aggregation;
 
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,6 +67,14 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private final long idleAdvanceAfterMs;
     /** Per city: wall time since which it has been quiet, and of the last idle tick. */
     private final Map<String, long[]> idleness = new HashMap<>();
+    /**
+     * Per city: its input partitions' progress. In memory: after a restart it is rebuilt from the records that
+     * follow (the startup grace lets every partition report), and the stored clock keeps stream time from going
+     * back.
+     */
+    private final Map<String, CityProgress> progress = new HashMap<>();
+    private final long sourceActiveMs;
+    private final long sourceStartupGraceMs;
 
     public IndicatorWindowProcessor(EngineConfig config) {
         this.config = config;
@@ -85,6 +94,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.graceMs = config.grace().toMillis();
         this.liveFrequency = config.liveInterval().toString();
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
+        this.sourceActiveMs = idleAdvanceAfterMs > 0 ? idleAdvanceAfterMs : Duration.ofMinutes(10).toMillis();
+        this.sourceStartupGraceMs = config.sourceStartupGrace().toMillis();
     }
 
     @Override
@@ -126,7 +137,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
         }
 
-        long newStreamTime = streamTime == null ? eventTime : Math.max(streamTime, eventTime);
+        long watermark = watermark(city, contribution, eventTime);
+        long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
         long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
@@ -139,6 +151,69 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         }
         if (target > closedBefore && closedBefore != Long.MIN_VALUE) {
             closePanes(city, target);
+        }
+    }
+
+    /**
+     * The city's event time that every source still sending has reached: the smallest of the newest event times
+     * of each input partition that sent this city something within the idle time. The contributions of a city
+     * arrive through one repartition partition but from many upstream tasks, each at its own pace (a backfill
+     * runs through six partitions at six speeds); taking the newest event time of any of them would make the
+     * slower ones' events late. A source quiet for longer than the idle time no longer holds the city back.
+     */
+    private long watermark(String cityId, Contribution contribution, long eventTime) {
+        long now = context.currentSystemTimeMs();
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
+        city.earliest = Math.min(city.earliest, eventTime);
+        long[] source = city.sources.computeIfAbsent(contribution.origin().sourceTopic() + "#"
+                + contribution.origin().sourcePartition(), k -> new long[] {Long.MIN_VALUE, now});
+        source[0] = Math.max(source[0], eventTime);
+        source[1] = now;
+        return watermark(city, now);
+    }
+
+    private long watermark(CityProgress city, long now) {
+        if (now - city.firstSeen < sourceStartupGraceMs) {
+            // Input partitions not heard from yet may still deliver the city's earliest events.
+            return city.earliest;
+        }
+        long watermark = Long.MAX_VALUE;
+        for (long[] source : city.sources.values()) {
+            if (now - source[1] <= sourceActiveMs) {
+                watermark = Math.min(watermark, source[0]);
+            }
+        }
+        return watermark == Long.MAX_VALUE ? Long.MIN_VALUE : watermark;
+    }
+
+    /**
+     * Moves each city's stream time up to its watermark between events too: the startup grace ends, or a slow
+     * partition's last events arrived, without any later event to carry the news.
+     */
+    private void advanceToWatermarks(long wallClockMs) {
+        for (Map.Entry<String, CityProgress> city : progress.entrySet()) {
+            Long streamTime = clockStore.get(city.getKey());
+            long watermark = watermark(city.getValue(), wallClockMs);
+            if (streamTime == null || watermark <= streamTime) {
+                continue;
+            }
+            clockStore.put(city.getKey(), watermark);
+            long target = closedUpTo(watermark);
+            if (target > closedUpTo(streamTime)) {
+                closePanes(city.getKey(), target);
+            }
+        }
+    }
+
+    /** What the engine has seen of one city's inputs since it started. */
+    private static final class CityProgress {
+        final long firstSeen;
+        long earliest = Long.MAX_VALUE;
+        /** Per input partition: newest event time, and the wall time it was seen. */
+        final Map<String, long[]> sources = new HashMap<>();
+
+        CityProgress(long firstSeen) {
+            this.firstSeen = firstSeen;
         }
     }
 
@@ -336,6 +411,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     /** Every live interval: moves quiet cities on, then publishes what changed. */
     private void punctuate(long wallClockMs) {
+        advanceToWatermarks(wallClockMs);
         if (idleAdvanceAfterMs > 0) {
             advanceIdleCities(wallClockMs);
         }

@@ -24,7 +24,7 @@ import io.civicpulse.streams.windows.WindowSpec;
 public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration grace, Duration liveInterval,
                            Duration dedupHorizon, Duration maxFutureSkew, Instant earliestEventTime,
                            ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit,
-                           Duration idleAdvanceAfter) {
+                           Duration idleAdvanceAfter, Duration sourceStartupGrace) {
 
     public static final String PREFIX = "civicpulse.";
     public static final String PANE_SIZE = "civicpulse.pane.size";
@@ -44,6 +44,11 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
      * windows still close and get their finals (after office hours, overnight). PT0S turns this off.
      */
     public static final String IDLE_ADVANCE_AFTER = "civicpulse.idle.advance.after";
+    /**
+     * After a city's first event (at start, after a restart), how long its stream time stays at the earliest event
+     * seen, so that every input partition's task delivers its first events before any window closes.
+     */
+    public static final String SOURCE_STARTUP_GRACE = "civicpulse.source.startup.grace";
 
     /** The defaults, in one place. */
     public static Map<String, String> defaults() {
@@ -65,12 +70,14 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         defaults.put(INLINE_PAYLOAD_LIMIT, "65536");
         // Longer than any pause of a live feed, so that only a city that really went quiet is moved on.
         defaults.put(IDLE_ADVANCE_AFTER, "PT10M");
+        defaults.put(SOURCE_STARTUP_GRACE, "PT30S");
         return defaults;
     }
 
     public EngineConfig {
         Objects.requireNonNull(paneSize, "paneSize");
         Objects.requireNonNull(idleAdvanceAfter, "idleAdvanceAfter");
+        Objects.requireNonNull(sourceStartupGrace, "sourceStartupGrace");
         windows = List.copyOf(windows);
         cityZones = Map.copyOf(cityZones);
         Panes panes = Panes.of(paneSize);
@@ -147,7 +154,7 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         return new EngineConfig(paneSize, windows, duration(merged, GRACE), duration(merged, LIVE_INTERVAL),
                 duration(merged, DEDUP_HORIZON), duration(merged, MAX_FUTURE_SKEW), earliest,
                 zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit,
-                duration(merged, IDLE_ADVANCE_AFTER));
+                duration(merged, IDLE_ADVANCE_AFTER), duration(merged, SOURCE_STARTUP_GRACE));
     }
 
     /** The city's time zone, for its calendar days. */
