@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = CivicPulseCommand.Version.class,
         description = "Live digital-maturity indicators for cities, from mobility and public-service event streams.",
-        subcommands = {LocalCommand.class, IngestCommand.class, IntakeCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LocalCommand.class, IngestCommand.class, IntakeCommand.class, StreamsCommand.class,
+                SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class CivicPulseCommand {
 
     public static void main(String[] args) {
