@@ -162,10 +162,8 @@ public final class IndicatorTopology {
      * and writes the same pane many times between commits, and the cache turns that into one changelog write.
      */
     private static void addStores(StreamsBuilder builder, EngineConfig config) {
-        builder.addStateStore(Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(DeduplicationProcessor.STORE, config.dedupHorizon().multipliedBy(2),
-                        config.dedupHorizon().multipliedBy(2), false),
-                Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DeduplicationProcessor.STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CatalogueChangeProcessor.STORE), Serdes.String(), Serdes.Integer()));
         builder.addStateStore(Stores.keyValueStoreBuilder(

@@ -1,27 +1,35 @@
 package io.civicpulse.streams.aggregation;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Lets each event through once: an event whose id was seen within the horizon (by event time) is dropped and
- * counted as a duplicate. The ids live in a window store ({@value #STORE}) that forgets them after the horizon, so
- * the state is bounded by the event rate times the horizon. Duplicates share their input key (the id is derived
- * from the same input), so they reach the same partition and task, and this check needs no repartitioning.
+ * Lets each event through once: an event whose id (input, city, event id) arrived within the horizon before is
+ * dropped and counted as a duplicate. Duplicates are a feed polled twice or a retried push, so the horizon runs on
+ * arrival (wall-clock) time: judged by event time instead, a backfill of last night beside a live city would see
+ * its ids expire the moment they were stored and count every retry twice. The ids live in a key-value store
+ * ({@value #STORE}) purged of ids older than the horizon every few minutes, so the state is bounded by the
+ * arrival rate times the horizon. Duplicates share their input key (the id is derived from the same input), so
+ * they reach the same partition and task, and this check needs no repartitioning.
  */
 public final class DeduplicationProcessor
         implements Processor<String, EventContributions, String, EventContributions> {
 
     public static final String STORE = "event-ids-seen";
+    /** How often ids past the horizon are deleted; they stay a little longer, which only widens the horizon. */
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(5);
 
     private final long horizonMs;
     private ProcessorContext<String, EventContributions> context;
-    private WindowStore<String, Long> seen;
+    private KeyValueStore<String, Long> seen;
     private EngineMetrics metrics;
 
     public DeduplicationProcessor(Duration horizon) {
@@ -33,19 +41,32 @@ public final class DeduplicationProcessor
         this.context = context;
         this.seen = context.getStateStore(STORE);
         this.metrics = new EngineMetrics(context.metrics());
+        context.schedule(PURGE_EVERY, PunctuationType.WALL_CLOCK_TIME, this::purge);
     }
 
     @Override
     public void process(Record<String, EventContributions> record) {
         EventContributions event = record.value();
-        long time = event.eventTimeMs();
-        try (WindowStoreIterator<Long> earlier = seen.fetch(event.dedupId(), time - horizonMs, time + horizonMs)) {
-            if (earlier.hasNext()) {
-                metrics.record(EngineMetrics.DUPLICATES, event.dedupId().substring(0, event.dedupId().indexOf(':')));
-                return;
-            }
+        long now = context.currentSystemTimeMs();
+        Long firstSeen = seen.get(event.dedupId());
+        if (firstSeen != null && now - firstSeen <= horizonMs) {
+            metrics.record(EngineMetrics.DUPLICATES, event.dedupId().substring(0, event.dedupId().indexOf(':')));
+            return;
         }
-        seen.put(event.dedupId(), time, time);
+        seen.put(event.dedupId(), now);
         context.forward(record);
+    }
+
+    private void purge(long wallClockMs) {
+        List<String> expired = new ArrayList<>();
+        try (KeyValueIterator<String, Long> all = seen.all()) {
+            all.forEachRemaining(entry -> {
+                if (wallClockMs - entry.value > horizonMs) {
+                    expired.add(entry.key);
+                }
+            });
+        }
+        // Deleted after the scan: stores are not to be modified under an open iterator.
+        expired.forEach(seen::delete);
     }
 }
