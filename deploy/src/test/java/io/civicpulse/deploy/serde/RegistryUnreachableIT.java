@@ -88,8 +88,10 @@ class RegistryUnreachableIT {
                 .namespace("test.civicpulse.n" + java.util.UUID.randomUUID().toString().replace("-", ""))
                 .fields().requiredString("id").endRecord());
         try (RegistryLink link = RegistryLink.to(SharedStack.get().registryUrl());
-             SpecificAvroSerde<DeadLetter> serde = new SpecificAvroSerde<>(DeadLetter.class)) {
-            serde.configure(config(link.url()), false);
+             // A client of its own: a shared one for an earlier link on the same (reused) port may know the id.
+             SpecificAvroSerde<DeadLetter> serde = new SpecificAvroSerde<>(new io.civicpulse.schemas.registry
+                     .SchemaRegistryClient(io.civicpulse.schemas.registry.RegistryClientConfig.fromConfigs(
+                             config(link.url()))), DeadLetter.class)) {
             serde.serializer().serialize(topic, deadLetter("before"));
 
             link.cut();
