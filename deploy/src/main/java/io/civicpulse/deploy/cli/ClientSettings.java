@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.TreeMap;
+
+import io.civicpulse.streams.config.StreamsSettings;
 
 /**
  * Kafka, serde and Civic Pulse settings for every command, from one place and in one order of precedence:
@@ -18,11 +18,6 @@ import java.util.TreeMap;
  * containers and scripts that configure Kafka's own tools configure Civic Pulse.
  */
 public final class ClientSettings {
-
-    /** Variables of Kafka's launcher scripts, which are not client settings. */
-    private static final Set<String> LAUNCHER_VARIABLES = Set.of("KAFKA_HOME", "KAFKA_OPTS", "KAFKA_HEAP_OPTS",
-            "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_DEBUG", "KAFKA_GC_LOG_OPTS",
-            "KAFKA_LOG_DIR", "KAFKA_VERSION");
 
     private ClientSettings() {
     }
@@ -46,20 +41,9 @@ public final class ClientSettings {
         return settings;
     }
 
+    /** The same convention as the engine's own settings, from the one place that defines it. */
     static Map<String, String> fromEnvironment(Map<String, String> environment) {
-        Map<String, String> settings = new TreeMap<>();
-        environment.forEach((name, value) -> {
-            if (name.startsWith("KAFKA_") && !LAUNCHER_VARIABLES.contains(name)) {
-                settings.put(toKey(name.substring("KAFKA_".length())), value);
-            } else if (name.startsWith("CIVICPULSE_")) {
-                settings.put("civicpulse." + toKey(name.substring("CIVICPULSE_".length())), value);
-            }
-        });
-        return settings;
-    }
-
-    private static String toKey(String variable) {
-        return variable.toLowerCase(Locale.ROOT).replace('_', '.');
+        return StreamsSettings.fromEnvironment(environment);
     }
 
     /** The client and serde entries only: what producers, consumers and serdes are configured with. */

@@ -64,10 +64,16 @@ public final class StreamsSettings {
     }
 
     /** The settings that {@code KAFKA_*} and {@code CIVICPULSE_*} variables carry. */
+    /** Variables of Kafka's launcher scripts, which are not client settings. */
+    private static final java.util.Set<String> LAUNCHER_VARIABLES = java.util.Set.of("KAFKA_HOME", "KAFKA_OPTS",
+            "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_DEBUG",
+            "KAFKA_GC_LOG_OPTS", "KAFKA_LOG_DIR", "KAFKA_VERSION");
+
     public static Map<String, String> fromEnvironment(Map<String, String> environment) {
         Map<String, String> settings = new LinkedHashMap<>();
         environment.forEach((name, value) -> {
-            if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()) {
+            if (name.startsWith("KAFKA_") && name.length() > "KAFKA_".length()
+                    && !LAUNCHER_VARIABLES.contains(name)) {
                 settings.put(key(name.substring("KAFKA_".length())), value);
             } else if (name.startsWith("CIVICPULSE_") && name.length() > "CIVICPULSE_".length()) {
                 settings.put("civicpulse." + key(name.substring("CIVICPULSE_".length())), value);
