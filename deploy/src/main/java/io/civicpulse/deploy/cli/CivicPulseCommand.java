@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         versionProvider = CivicPulseCommand.Version.class,
         description = "Live digital-maturity indicators for cities, from mobility and public-service event streams.",
         subcommands = {LocalCommand.class, IngestCommand.class, IntakeCommand.class, StreamsCommand.class,
-                SimulateCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, SimulateCommand.class, RecordCommand.class, ReplayCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CivicPulseCommand {
 
     public static void main(String[] args) {

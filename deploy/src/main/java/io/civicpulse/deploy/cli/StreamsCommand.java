@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
+import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.IndicatorEngine;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import picocli.CommandLine.Command;
@@ -32,6 +34,8 @@ import picocli.CommandLine.Spec;
 final class StreamsCommand implements Callable<Integer> {
 
     static final String READY_MARKER = "Indicator engine RUNNING";
+    /** Kafka Streams' per-topic counters (records consumed from and produced to each topic). */
+    private static final String TOPIC_METRICS = "stream-topic-metrics";
 
     @Spec
     CommandSpec spec;
@@ -70,7 +74,7 @@ final class StreamsCommand implements Callable<Integer> {
             stopped.countDown();
         }, "streams-shutdown"));
         engine.start();
-        while (engine.state() != KafkaStreams.State.RUNNING && !stopped.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        while (engine.state() != KafkaStreams.State.RUNNING && !stopped.await(100, TimeUnit.MILLISECONDS)) {
             if (engine.state() == KafkaStreams.State.ERROR || engine.state() == KafkaStreams.State.NOT_RUNNING) {
                 out.println("The indicator engine stopped with state " + engine.state());
                 return 1;
@@ -79,22 +83,69 @@ final class StreamsCommand implements Callable<Integer> {
         out.println(READY_MARKER + " (application " + engine.settings().get("application.id") + ", state in "
                 + engine.settings().get("state.dir") + ")");
         out.flush();
-        StatusLine.every(Duration.ofSeconds(statusSeconds), out, () -> status(engine), stopped);
+        String appId = String.valueOf(engine.settings().get("application.id"));
+        String last = null;
+        while (!stopped.await(statusSeconds, TimeUnit.SECONDS)) {
+            KafkaStreams.State state = engine.state();
+            String now = status(state, engine.metrics(), appId);
+            if (!now.equals(last)) {
+                out.println(now);
+                out.flush();
+                last = now;
+            }
+            if (state == KafkaStreams.State.ERROR) {
+                // Every stream thread died (a replaced thread failing again and again, or a fatal error): running on
+                // would only look alive. Exit non-zero so a supervisor restarts the process.
+                out.println("The indicator engine failed (state ERROR); see the log above. Exiting.");
+                out.flush();
+                return 1;
+            }
+        }
         return 0;
     }
 
-    /** The engine's state and its own counters (late events, duplicates, rejections), summed per name. */
-    private static String status(IndicatorEngine engine) {
-        Map<String, Double> sums = new TreeMap<>();
-        for (Map.Entry<MetricName, ? extends Metric> e : engine.metrics().entrySet()) {
+    /**
+     * The engine's state and what it did since this process started, from its metrics: events read from the input
+     * topics, indicator values and dead letters written, late events (beyond and within grace), duplicates dropped,
+     * and any other counter of the engine's own.
+     */
+    private static String status(KafkaStreams.State state, Map<MetricName, ? extends Metric> metrics, String applicationId) {
+        double eventsIn = 0;
+        double valuesOut = 0;
+        double deadLetters = 0;
+        Map<String, Double> engine = new TreeMap<>();
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
             MetricName name = e.getKey();
-            if (EngineMetrics.GROUP.equals(name.group()) && name.name().endsWith("-total")
-                    && e.getValue().metricValue() instanceof Number n) {
-                sums.merge(name.name().replace("-total", ""), n.doubleValue(), Double::sum);
+            if (!(e.getValue().metricValue() instanceof Number n)) {
+                continue;
+            }
+            String topic = name.tags().get("topic");
+            if (TOPIC_METRICS.equals(name.group()) && topic != null) {
+                // Internal topics (repartition, changelogs) carry the application id; they are not the city's events.
+                if (name.name().equals("records-consumed-total") && !topic.startsWith(applicationId + "-")) {
+                    eventsIn += n.doubleValue();
+                } else if (name.name().equals("records-produced-total") && topic.equals(Topics.INDICATORS.name())) {
+                    valuesOut += n.doubleValue();
+                } else if (name.name().equals("records-produced-total") && topic.equals(Topics.DEAD_LETTERS.name())) {
+                    deadLetters += n.doubleValue();
+                }
+            } else if (EngineMetrics.GROUP.equals(name.group()) && name.name().endsWith("-total")) {
+                engine.merge(name.name().substring(0, name.name().length() - "-total".length()), n.doubleValue(),
+                        Double::sum);
             }
         }
-        StringBuilder line = new StringBuilder("engine ").append(engine.state());
-        sums.forEach((name, value) -> line.append(String.format(Locale.ROOT, ", %s %.0f", name, value)));
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
+                "engine %s: %.0f events in, %.0f indicator values out, %.0f dead letters, late %.0f beyond grace"
+                        + " and %.0f within, %.0f duplicates", state, eventsIn, valuesOut, deadLetters,
+                total(engine, EngineMetrics.LATE_BEYOND_GRACE), total(engine, EngineMetrics.LATE_WITHIN_GRACE),
+                total(engine, EngineMetrics.DUPLICATES)));
+        engine.forEach((name, value) -> line.append(String.format(Locale.ROOT, ", %s %.0f", name, value)));
         return line.toString();
+    }
+
+    /** Removes and returns one of the engine's counters, so that the rest can be listed after the named ones. */
+    private static double total(Map<String, Double> engine, String name) {
+        Double value = engine.remove(name);
+        return value == null ? 0 : value;
     }
 }
