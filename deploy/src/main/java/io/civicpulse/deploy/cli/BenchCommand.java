@@ -1,14 +1,11 @@
 package io.civicpulse.deploy.cli;
 
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import io.civicpulse.deploy.bench.Benchmark;
@@ -77,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.println("Starting a broker and a schema registry for the benchmark...");
         out.flush();
-        try (LocalStack stack = new LocalStack(LocalStack.Settings.ephemeral(resolveRegistryHome()))) {
+        try (LocalStack stack = new LocalStack(LocalStack.Settings.ephemeral(RegistryHome.resolve(registryHome)))) {
             stack.start((what, took) -> {
                 out.printf(Locale.ROOT, "  ok  %-60s %5.1f s%n", what, took.toMillis() / 1000.0);
                 out.flush();
@@ -86,31 +83,5 @@ final class BenchCommand implements Callable<Integer> {
             new Benchmark(settings, out).run(bench);
         }
         return 0;
-    }
-
-    /** Where the embedded registry is unpacked: the same places {@code civicpulse local} looks. */
-    private Path resolveRegistryHome() {
-        if (registryHome != null) {
-            return registryHome;
-        }
-        String fromEnv = System.getenv("CIVICPULSE_REGISTRY_HOME");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            return Path.of(fromEnv);
-        }
-        String fromProperty = System.getProperty("civicpulse.registry.home");
-        if (fromProperty != null) {
-            return Path.of(fromProperty);
-        }
-        return jarDirectory().map(d -> d.resolve("apicurio-registry")).filter(Files::isDirectory)
-                .orElse(Path.of("deploy", "target", "apicurio-registry"));
-    }
-
-    private static Optional<Path> jarDirectory() {
-        try {
-            Path location = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return Optional.ofNullable(Files.isRegularFile(location) ? location.getParent() : null);
-        } catch (URISyntaxException | SecurityException e) {
-            return Optional.empty();
-        }
     }
 }

@@ -1,14 +1,12 @@
 package io.civicpulse.deploy.cli;
 
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -84,7 +82,7 @@ final class LocalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Path home = resolveRegistryHome();
+        Path home = RegistryHome.resolve(registryHome);
         boolean keep = dataDir != null;
         // Not under /tmp even when temporary: systems clean /tmp under running processes, and Kafka Streams
         // refuses to trust a state directory there.
@@ -162,31 +160,5 @@ final class LocalCommand implements Callable<Integer> {
             }, stopped);
         }
         return 0;
-    }
-
-    private Path resolveRegistryHome() {
-        if (registryHome != null) {
-            return registryHome;
-        }
-        String fromEnv = System.getenv("CIVICPULSE_REGISTRY_HOME");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            return Path.of(fromEnv);
-        }
-        String fromProperty = System.getProperty("civicpulse.registry.home");
-        if (fromProperty != null) {
-            return Path.of(fromProperty);
-        }
-        return jarDirectory().map(d -> d.resolve("apicurio-registry"))
-                .filter(Files::isDirectory)
-                .orElse(Path.of("deploy", "target", "apicurio-registry"));
-    }
-
-    private static Optional<Path> jarDirectory() {
-        try {
-            Path location = Path.of(LocalCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            return Optional.ofNullable(Files.isRegularFile(location) ? location.getParent() : null);
-        } catch (URISyntaxException | SecurityException e) {
-            return Optional.empty();
-        }
     }
 }
