@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,8 +22,12 @@ import org.apache.kafka.streams.state.Stores;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
-import io.civicpulse.schemas.reference.CityService;
+import io.civicpulse.schemas.mobility.StopObservation;
+import io.civicpulse.schemas.mobility.TripUpdate;
+import io.civicpulse.schemas.reference.AreaPopulation;
+import io.civicpulse.schemas.services.OpenDataAccessEvent;
 import io.civicpulse.schemas.services.PaymentEvent;
+import io.civicpulse.schemas.services.ServiceRequestEvent;
 import io.civicpulse.schemas.services.ServiceSessionEvent;
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
@@ -33,8 +38,14 @@ import io.civicpulse.streams.aggregation.EventContributions;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
 import io.civicpulse.streams.aggregation.StateSerdes;
 import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.mobility.StopObservationProcessor;
+import io.civicpulse.streams.mobility.StopObservationRules;
+import io.civicpulse.streams.mobility.TripUpdateRules;
+import io.civicpulse.streams.reference.PopulationProcessor;
 import io.civicpulse.streams.services.CatalogueChangeProcessor;
+import io.civicpulse.streams.services.OpenDataRules;
 import io.civicpulse.streams.services.PaymentRules;
+import io.civicpulse.streams.services.RequestRules;
 import io.civicpulse.streams.services.SessionRules;
 import io.civicpulse.streams.validation.Checked;
 import io.civicpulse.streams.validation.EventRules;
@@ -50,8 +61,13 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * {@code ensure.explicit.internal.resource.naming} to enforce it).
  *
  * <pre>
- * sessions, payments ─ validate ─┐                       ┌─ rejected ──────────────────────────► dead letters
- * city-services ─ catalogue-changes ┴─ merge ─ split ────┤
+ * sessions, payments, open-data ─ validate ─┐            ┌─ rejected ──────────────────────────► dead letters
+ * requests ─ validate (+ request state) ─────┤            │
+ * city-services ─ catalogue-changes ─────────┼─ merge ─ split
+ * population ─ population-check ─────────────┤            │
+ * stop-observations ─ validate ──────────────┘            │
+ * trip-updates ─ trip-updates-observe ─┬─► civicpulse.mobility.stop-observations.v1 (read back above)
+ *                                      └─► dead letters
  *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by series
  *   ─ indicator-windows ─┬─ values ─► civicpulse.indicators.v1 (+ latest ─► civicpulse.indicators.latest.v1)
  *                        └─ late events ─► dead letters
@@ -70,9 +86,19 @@ public final class IndicatorTopology {
         addStores(builder, config);
 
         KStream<String, Checked> sessions = validated(builder, Topics.SERVICE_SESSIONS, ServiceSessionEvent.class,
-                new SessionRules(), config, serdeConfig);
+                SessionRules::new, config, serdeConfig);
         KStream<String, Checked> payments = validated(builder, Topics.PAYMENTS, PaymentEvent.class,
-                new PaymentRules(), config, serdeConfig);
+                PaymentRules::new, config, serdeConfig);
+        // Stateful rules (the per-request state of gov.open-requests): one instance per task, from the supplier.
+        KStream<String, Checked> requests = validated(builder, Topics.SERVICE_REQUESTS, ServiceRequestEvent.class,
+                RequestRules::new, config, serdeConfig, RequestRules.STORE);
+        KStream<String, Checked> openData = validated(builder, Topics.OPEN_DATA_ACCESS, OpenDataAccessEvent.class,
+                OpenDataRules::new, config, serdeConfig);
+        KStream<String, Checked> population = builder
+                .stream(Topics.POPULATION.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.POPULATION.valueSerde(serdeConfig)))
+                        .withName("population-source"))
+                .process(() -> new PopulationProcessor(config), Named.as("population-check"));
         KStream<String, Checked> catalogue = builder
                 .stream(Topics.CITY_SERVICES.name(), Consumed.with(Serdes.String(),
                                 ReceivedSerde.wrap(Topics.CITY_SERVICES.valueSerde(serdeConfig)))
@@ -80,14 +106,24 @@ public final class IndicatorTopology {
                 .process(() -> new CatalogueChangeProcessor(config), Named.as("city-services-changes"),
                         CatalogueChangeProcessor.STORE);
 
+        Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
+        addStopObservations(builder, config, serdeConfig, deadLetterSerde);
+        // Read back from their topic, not passed on in memory: the topic is the contract other consumers read, and
+        // its records are de-duplicated by eventId like every other input.
+        KStream<String, Checked> observations = validated(builder, Topics.STOP_OBSERVATIONS, StopObservation.class,
+                StopObservationRules::new, config, serdeConfig);
+
         Map<String, KStream<String, Checked>> checked = sessions
                 .merge(payments, Named.as("events-merge-payments"))
                 .merge(catalogue, Named.as("events-merge-catalogue"))
+                .merge(requests, Named.as("events-merge-requests"))
+                .merge(openData, Named.as("events-merge-open-data"))
+                .merge(population, Named.as("events-merge-population"))
+                .merge(observations, Named.as("events-merge-stop-observations"))
                 .split(Named.as("events-"))
                 .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
 
-        Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
         checked.get("events-rejected")
                 .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
                         Named.as("rejected-as-dead-letters"))
@@ -108,7 +144,8 @@ public final class IndicatorTopology {
                         .withStreamPartitioner(IndicatorTopology::partitionByCity))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
-                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE);
+                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE,
+                        IndicatorWindowProcessor.POPULATION_STORE);
 
         Map<String, KStream<String, Emission>> outputs = emissions
                 .split(Named.as("emissions-"))
@@ -136,14 +173,37 @@ public final class IndicatorTopology {
     }
 
     private static <V extends org.apache.avro.specific.SpecificRecord> KStream<String, Checked> validated(
-            StreamsBuilder builder, Topic<String, V> topic, Class<V> type, EventRules<V> rules, EngineConfig config,
-            Map<String, Object> serdeConfig) {
+            StreamsBuilder builder, Topic<String, V> topic, Class<V> type, Supplier<EventRules<V>> rules,
+            EngineConfig config, Map<String, Object> serdeConfig, String... stores) {
         Serde<Received<V>> serde = ReceivedSerde.wrap(topic.valueSerde(serdeConfig));
+        EventRules<V> described = rules.get();
         return builder
                 .stream(topic.name(), Consumed.with(Serdes.String(), serde)
-                        .withTimestampExtractor(new EventTimeExtractor<>(type, rules::eventTimeMs))
-                        .withName(rules.input() + "-source"))
-                .process(() -> new ValidationProcessor<>(rules, config), Named.as(rules.input() + "-validate"));
+                        .withTimestampExtractor(new EventTimeExtractor<>(type, described::eventTimeMs))
+                        .withName(described.input() + "-source"))
+                .process(() -> new ValidationProcessor<>(rules.get(), config), Named.as(described.input() + "-validate"),
+                        stores);
+    }
+
+    /** Trip updates to observed stop events, published to their topic; bad trip updates to the dead letters. */
+    private static void addStopObservations(StreamsBuilder builder, EngineConfig config,
+                                            Map<String, Object> serdeConfig, Serde<DeadLetter> deadLetterSerde) {
+        TripUpdateRules rules = new TripUpdateRules();
+        KStream<String, org.apache.avro.specific.SpecificRecord> derived = builder
+                .stream(Topics.TRIP_UPDATES.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.TRIP_UPDATES.valueSerde(serdeConfig)))
+                        .withTimestampExtractor(new EventTimeExtractor<>(TripUpdate.class, rules::eventTimeMs))
+                        .withName("trip-updates-source"))
+                .process(() -> new StopObservationProcessor(config), Named.as("trip-updates-observe"),
+                        StopObservationProcessor.STORE);
+        derived.filter((key, value) -> value instanceof DeadLetter, Named.as("trip-updates-rejected"))
+                .mapValues(value -> (DeadLetter) value, Named.as("trip-updates-as-dead-letters"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName("trip-updates-dead-letters-sink"));
+        derived.filter((key, value) -> value instanceof StopObservation, Named.as("stop-observations-derived"))
+                .mapValues(value -> (StopObservation) value, Named.as("stop-observations-typed"))
+                .to(Topics.STOP_OBSERVATIONS.name(), Produced.with(Serdes.String(),
+                        Topics.STOP_OBSERVATIONS.valueSerde(serdeConfig)).withName("stop-observations-sink"));
     }
 
     /** The partition of a contribution: by its city alone (the series key's first part). */
@@ -178,6 +238,15 @@ public final class IndicatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.PENDING_STORE), Serdes.String(),
                 Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.POPULATION_STORE), Serdes.String(),
+                Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RequestRules.STORE), Serdes.String(), RequestRules.stateSerde())
+                .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StopObservationProcessor.STORE), Serdes.String(),
+                StopObservationProcessor.stateSerde()).withCachingEnabled());
     }
 
     /** The contribution serde of the repartition topic, for tools that read it. */

@@ -21,9 +21,20 @@ import org.apache.kafka.streams.test.TestRecord;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.mobility.ObservationBasis;
+import io.civicpulse.schemas.mobility.StopObservation;
+import io.civicpulse.schemas.mobility.StopTimePrediction;
+import io.civicpulse.schemas.mobility.StopTimeScheduleRelationship;
+import io.civicpulse.schemas.mobility.TripScheduleRelationship;
+import io.civicpulse.schemas.mobility.TripUpdate;
+import io.civicpulse.schemas.reference.AreaPopulation;
 import io.civicpulse.schemas.reference.CityService;
 import io.civicpulse.schemas.registry.MockRegistries;
 import io.civicpulse.schemas.services.FailureKind;
+import io.civicpulse.schemas.services.OpenDataAccessEvent;
+import io.civicpulse.schemas.services.OpenDataAccessKind;
+import io.civicpulse.schemas.services.RequestLifecycle;
+import io.civicpulse.schemas.services.ServiceRequestEvent;
 import io.civicpulse.schemas.services.PaymentEvent;
 import io.civicpulse.schemas.services.PaymentMethod;
 import io.civicpulse.schemas.services.ServiceSessionEvent;
@@ -47,6 +58,13 @@ final class EngineTestKit implements AutoCloseable {
     final TestInputTopic<String, PaymentEvent> payments;
     final TestInputTopic<String, CityService> catalogue;
     final TestInputTopic<String, byte[]> rawSessions;
+    final TestInputTopic<String, ServiceRequestEvent> requests;
+    final TestInputTopic<String, OpenDataAccessEvent> openData;
+    final TestInputTopic<String, AreaPopulation> population;
+    final TestInputTopic<String, TripUpdate> tripUpdates;
+    final TestInputTopic<String, StopObservation> observationsIn;
+    private final TestOutputTopic<String, StopObservation> observationsOut;
+    private final List<TestRecord<String, StopObservation>> observationLog = new ArrayList<>();
     private final TestOutputTopic<String, IndicatorValue> indicators;
     private final TestOutputTopic<String, IndicatorValue> latest;
     private final TestOutputTopic<String, DeadLetter> deadLetters;
@@ -79,6 +97,13 @@ final class EngineTestKit implements AutoCloseable {
         sessions = input(Topics.SERVICE_SESSIONS, complete);
         payments = input(Topics.PAYMENTS, complete);
         catalogue = input(Topics.CITY_SERVICES, complete);
+        requests = input(Topics.SERVICE_REQUESTS, complete);
+        openData = input(Topics.OPEN_DATA_ACCESS, complete);
+        population = input(Topics.POPULATION, complete);
+        tripUpdates = input(Topics.TRIP_UPDATES, complete);
+        observationsIn = input(Topics.STOP_OBSERVATIONS, complete);
+        observationsOut = driver.createOutputTopic(Topics.STOP_OBSERVATIONS.name(), new StringDeserializer(),
+                Topics.STOP_OBSERVATIONS.valueSerde(complete).deserializer());
         rawSessions = driver.createInputTopic(Topics.SERVICE_SESSIONS.name(), new StringSerializer(),
                 new ByteArraySerializer());
         indicators = driver.createOutputTopic(Topics.INDICATORS.name(), new StringDeserializer(),
@@ -122,6 +147,102 @@ final class EngineTestKit implements AutoCloseable {
                 .setOnlineAvailable(online).setChannels(List.of(online ? ServiceChannel.WEB : ServiceChannel.COUNTER))
                 .setActive(active).setSource("intake").setUpdatedAt(Instant.parse("2026-01-01T00:00:00Z"))
                 .build();
+    }
+
+    /**
+     * One version of an Open311 request as ingest emits it: status, closedAt and eventTime follow the lifecycle
+     * (closedAt = updatedAt of a CLOSED version), eventId from request, lifecycle and updatedAt. Not emergency,
+     * reported by a resident, no expected time and no district unless the builder is changed.
+     */
+    ServiceRequestEvent.Builder request(String city, String requestId, String serviceCode, RequestLifecycle lifecycle,
+                                        Instant requestedAt, Instant updatedAt) {
+        boolean closed = lifecycle == RequestLifecycle.CLOSED;
+        Instant eventTime = lifecycle == RequestLifecycle.OPENED ? requestedAt : updatedAt;
+        return ServiceRequestEvent.newBuilder()
+                .setCity(city).setServiceRequestId(requestId).setLifecycle(lifecycle)
+                .setStatus(closed ? "closed" : "open").setServiceCode(serviceCode)
+                .setRequestedAt(requestedAt).setUpdatedAt(updatedAt).setExpectedAt(null)
+                .setClosedAt(closed ? updatedAt : null).setDistrict(null).setEmergency(false)
+                .setReportedByResident(true).setEventTime(eventTime).setIngestedAt(updatedAt.plusSeconds(1))
+                .setEventId(city + "-" + requestId + "-" + lifecycle + "-" + updatedAt.toEpochMilli());
+    }
+
+    void send(ServiceRequestEvent event) {
+        requests.pipeInput(event.getCity() + "/" + event.getServiceRequestId(), event, event.getEventTime());
+    }
+
+    void send(ServiceRequestEvent.Builder event) {
+        send(event.build());
+    }
+
+    OpenDataAccessEvent openDataAccess(String city, String datasetId, OpenDataAccessKind kind, Instant at) {
+        String id = "o" + (++sequence);
+        return OpenDataAccessEvent.newBuilder()
+                .setCity(city).setDatasetId(datasetId).setAccessKind(kind).setFormat("csv").setBytes(1024L)
+                .setOccurredAt(at).setIngestedAt(at.plusSeconds(1)).setEventId(city + "-" + id)
+                .build();
+    }
+
+    void send(OpenDataAccessEvent event) {
+        openData.pipeInput(event.getCity() + "/" + event.getDatasetId(), event, event.getOccurredAt());
+    }
+
+    /** Publishes the population of an area ({@code city} or {@code district:<id>}) to the compacted topic. */
+    void population(String city, String area, long residents, Instant publishedAt) {
+        AreaPopulation entry = AreaPopulation.newBuilder()
+                .setCity(city).setArea(area).setPopulation(residents)
+                .setAsOf(java.time.LocalDate.of(2025, 12, 31)).setSource("test census")
+                .build();
+        population.pipeInput(city + "/" + area, entry, publishedAt);
+    }
+
+    /** A trip update as ingest emits it for Sofia: SCHEDULED, update time = feed time, received a second later. */
+    TripUpdate.Builder tripUpdate(String city, String tripId, String routeId, java.time.LocalDate serviceDate,
+                                  Instant feedTime, StopTimePrediction... stops) {
+        return TripUpdate.newBuilder()
+                .setCity(city).setFeedId("trip-updates").setTripId(tripId).setRouteId(routeId).setVehicleId(null)
+                .setServiceDate(serviceDate).setStartTime(null)
+                .setScheduleRelationship(TripScheduleRelationship.SCHEDULED).setStopTimeUpdates(List.of(stops))
+                .setUpdateTime(feedTime).setFeedTimestamp(feedTime).setIngestedAt(feedTime.plusSeconds(1))
+                .setEventId(city + "-" + tripId + "-" + serviceDate + "-" + feedTime.toEpochMilli());
+    }
+
+    /** A predicted arrival at a stop, matched by ingest to its scheduled arrival. */
+    static StopTimePrediction arrival(String stopId, Instant scheduled, Instant predicted) {
+        return StopTimePrediction.newBuilder()
+                .setStopId(stopId).setStopSequence(0).setArrivalTime(predicted).setDepartureTime(null)
+                .setScheduledArrivalTime(scheduled).setScheduledDepartureTime(null)
+                .setScheduleRelationship(StopTimeScheduleRelationship.SCHEDULED)
+                .build();
+    }
+
+    void send(TripUpdate.Builder update) {
+        TripUpdate built = update.build();
+        tripUpdates.pipeInput(built.getCity() + "/" + built.getTripId(), built, built.getUpdateTime());
+    }
+
+    /** An observed stop event as the engine derives it, for feeding the indicators directly. */
+    StopObservation observation(String city, String routeId, String tripId, String stopId, Instant scheduled,
+                                int delaySeconds) {
+        return StopObservation.newBuilder()
+                .setCity(city).setServiceDate(java.time.LocalDate.of(2026, 3, 10)).setTripId(tripId)
+                .setRouteId(routeId).setStopId(stopId).setStopVisit(1).setScheduledTime(scheduled)
+                .setObservedTime(scheduled.plusSeconds(delaySeconds)).setDelaySeconds(delaySeconds)
+                .setObservationBasis(ObservationBasis.LAST_PREDICTION_BEFORE_PASSING)
+                .setEventId(city + "-" + tripId + "-" + stopId + "-" + scheduled.toEpochMilli())
+                .setIngestedAt(null)
+                .build();
+    }
+
+    void send(StopObservation observation) {
+        observationsIn.pipeInput(observation.getCity() + "/" + observation.getServiceDate() + "/"
+                + observation.getTripId(), observation, observation.getObservedTime());
+    }
+
+    /** Every stop observation the engine published so far, with its key. */
+    List<TestRecord<String, StopObservation>> stopObservations() {
+        observationLog.addAll(observationsOut.readRecordsToList());
+        return observationLog;
     }
 
     void send(ServiceSessionEvent event) {

@@ -32,6 +32,14 @@ class IndicatorTopologyTest {
     }
 
     @Test
+    void readsRequestsOpenDataPopulationAndTripUpdatesAndPublishesStopObservations() {
+        String text = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        assertThat(text).contains(Topics.SERVICE_REQUESTS.name(), Topics.OPEN_DATA_ACCESS.name(),
+                Topics.POPULATION.name(), Topics.TRIP_UPDATES.name(), Topics.STOP_OBSERVATIONS.name(),
+                "open311-request-state", "trip-stop-predictions", "indicator-population");
+    }
+
+    @Test
     void buildingIsPureAndRepeatable() {
         String first = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
         String second = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();

@@ -31,7 +31,8 @@ import io.civicpulse.streams.windows.WindowSpec;
  * <p>State, per series: one {@link Tally} per pane that received data ({@value #PANES_STORE}), and one
  * {@link SeriesTotals} ({@value #TOTALS_STORE}) with the running totals of every window as of the last closed pane;
  * per city, its stream time ({@value #CLOCKS_STORE}); and the series with a live update pending
- * ({@value #PENDING_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
+ * ({@value #PENDING_STORE}); per city and area, the population the per-capita indicators divide by
+ * ({@value #POPULATION_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
  * period has passed), every window of every series of that city adds the pane entering it and subtracts the pane
  * leaving it, a constant number of store reads whatever the window's length, and the windows that end there emit
  * their one final value. Live values, at most one per key per live interval, are the closed totals plus the few
@@ -41,7 +42,9 @@ import io.civicpulse.streams.windows.WindowSpec;
  * has closed is not in any value, is counted as late in the series' current window and is dead-lettered (once per
  * indicator, from its city-scope contribution); changes of a level are never dropped but apply from the first open
  * pane. Stream time is kept per city, so a city whose feeds lag does not make another city's events late. Panes
- * are deleted once they leave the longest window and idle series are deleted, so state stays bounded.
+ * are deleted once they leave the longest window and idle series are deleted, so state stays bounded. A per-capita
+ * value is published only while the population of its area is known: never divided by zero or by a guessed
+ * population, and each value withheld is counted ({@link EngineMetrics#NO_POPULATION}).
  */
 public final class IndicatorWindowProcessor implements Processor<String, Contribution, String, Emission> {
 
@@ -49,6 +52,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     public static final String TOTALS_STORE = "indicator-window-totals";
     public static final String CLOCKS_STORE = "indicator-city-stream-time";
     public static final String PENDING_STORE = "indicator-live-pending";
+    public static final String POPULATION_STORE = "indicator-population";
 
     private final EngineConfig config;
     private final Panes panes;
@@ -63,6 +67,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private KeyValueStore<String, SeriesTotals> totalsStore;
     private KeyValueStore<String, Long> clockStore;
     private KeyValueStore<String, Long> pendingStore;
+    private KeyValueStore<String, Long> populationStore;
     private EngineMetrics metrics;
     private final long idleAdvanceAfterMs;
     /** Per city: wall time since which it has been quiet, and of the last idle tick. */
@@ -105,6 +110,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.totalsStore = context.getStateStore(TOTALS_STORE);
         this.clockStore = context.getStateStore(CLOCKS_STORE);
         this.pendingStore = context.getStateStore(PENDING_STORE);
+        this.populationStore = context.getStateStore(POPULATION_STORE);
         this.metrics = new EngineMetrics(context.metrics());
         // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
         // event time, and a burst of events within one interval must give one record per key.
@@ -115,6 +121,11 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     public void process(Record<String, Contribution> record) {
         Contribution contribution = record.value();
         if (contribution == null) {
+            return;
+        }
+        if (contribution.isPopulation()) {
+            // Reference data: it says nothing about event time, so it neither moves nor is judged by the clock.
+            updatePopulation(contribution);
             return;
         }
         IndicatorDefinition definition = IndicatorCatalogue.require(contribution.indicatorId());
@@ -215,6 +226,35 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         CityProgress(long firstSeen) {
             this.firstSeen = firstSeen;
         }
+    }
+
+    /**
+     * Keeps the area's population and lets the city's per-capita series of that area publish with it: values
+     * withheld while it was unknown appear at the next live interval.
+     */
+    private void updatePopulation(Contribution update) {
+        String key = update.city() + SeriesKey.SEPARATOR + update.scope();
+        if (update.numerator() > 0) {
+            populationStore.put(key, update.numerator());
+        } else {
+            populationStore.delete(key);
+        }
+        Long streamTime = clockStore.get(update.city());
+        if (streamTime == null) {
+            return;
+        }
+        List<String> perCapita = new ArrayList<>();
+        try (KeyValueIterator<String, SeriesTotals> all = totalsStore.range(SeriesKey.cityRangeFrom(update.city()),
+                SeriesKey.cityRangeTo(update.city()))) {
+            while (all.hasNext()) {
+                SeriesKey series = SeriesKey.parse(all.next().key);
+                if (series.scope().equals(update.scope())
+                        && IndicatorCatalogue.require(series.indicatorId()).measure().isPerCapita()) {
+                    perCapita.add(series.storeKey());
+                }
+            }
+        }
+        perCapita.forEach(series -> pendingStore.put(series, streamTime));
     }
 
     /** Every pane ending at or before this instant is closed when stream time is {@code streamTime}. */
@@ -369,7 +409,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private void skipIdle(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target,
                           ZoneId zone) {
         long from = totals.closedUpTo;
-        if (definition.measure().isLevel() && !totals.level.isEmpty()) {
+        if (definition.measure().isLevel() && publishable(definition, totals.level)) {
             for (WindowSpec window : rolling) {
                 long step = window.finalStepMs();
                 for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
@@ -393,7 +433,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     private void emitFinal(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
                            long from, long to, Tally value) {
-        if (value.isEmpty()) {
+        if (!publishable(definition, value)) {
             return; // an empty window has no value: nothing is published rather than a 0%
         }
         String frequency = window.isRolling() ? window.finalStep().toString() : "P1D";
@@ -403,7 +443,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     private void emit(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
                       IndicatorValues.Period period, Tally value, long timestamp) {
-        IndicatorValue indicatorValue = IndicatorValues.of(definition, series, period, value);
+        long population = 0;
+        if (definition.measure().isPerCapita()) {
+            Long known = populationStore.get(series.city() + SeriesKey.SEPARATOR + series.scope());
+            if (known == null) {
+                metrics.record(EngineMetrics.NO_POPULATION, definition.id());
+                return;
+            }
+            population = known;
+        }
+        IndicatorValue indicatorValue = IndicatorValues.of(definition, series, period, value, population);
         String key = series.outputKey(window.label());
         boolean latest = totals.advanceLatest(window.label(), period.to());
         context.forward(new Record<>(key, new Emission.Value(key, indicatorValue, latest), timestamp));
@@ -521,12 +570,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private void emitLiveValue(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals,
                                WindowSpec window, long from, long to, Tally value, long streamTime,
                                long wallClockMs) {
-        if (value.isEmpty()) {
+        if (!publishable(definition, value)) {
             return;
         }
         emit(series, definition, totals, window,
                 new IndicatorValues.Period(window.label(), from, to, liveFrequency, false, wallClockMs), value,
                 streamTime);
+    }
+
+    private static boolean publishable(IndicatorDefinition definition, Tally value) {
+        return !value.isEmpty() || definition.measure().zeroIsAValue();
     }
 
     @Override

@@ -26,13 +26,13 @@ public final class StateSerdes {
 
     /** Writes one value to a DataOutput. */
     @FunctionalInterface
-    interface Writer<T> {
+    public interface Writer<T> {
         void write(T value, DataOutput out) throws IOException;
     }
 
     /** Reads one value from a DataInput. */
     @FunctionalInterface
-    interface Reader<T> {
+    public interface Reader<T> {
         T read(DataInput in) throws IOException;
     }
 
@@ -95,7 +95,8 @@ public final class StateSerdes {
                 new EventOrigin(eventId, topic, partition, offset, key, payloadSize));
     }
 
-    static <T> Serde<T> of(String what, Writer<T> writer, Reader<T> reader) {
+    /** A serde of the engine's own binary state format; {@code what} names it in errors. */
+    public static <T> Serde<T> of(String what, Writer<T> writer, Reader<T> reader) {
         Serializer<T> serializer = (topic, value) -> {
             if (value == null) {
                 return null;

@@ -23,77 +23,91 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
 public final class IndicatorCatalogue {
 
     /** Version of the definitions below; change it with any change of meaning. */
-    public static final String VERSION = "2026.1";
+    public static final String VERSION = "2026.2";
 
     private static final String QUANTITATIVE = "quantitative";
+    private static final boolean COMPUTED = true;
+    private static final boolean NOT_YET = false;
 
-    public static final IndicatorDefinition PT_REALTIME_ROUTE_COVERAGE = ratio("pt.realtime-route-coverage",
+    public static final IndicatorDefinition PT_REALTIME_ROUTE_COVERAGE = ratio(NOT_YET, "pt.realtime-route-coverage",
             "routes with live data in the window / routes scheduled in the window",
             "ISO 37122 19.5 (lines with a public real-time system)", CITY);
-    public static final IndicatorDefinition PT_REALTIME_STOP_COVERAGE = ratio("pt.realtime-stop-coverage",
+    public static final IndicatorDefinition PT_REALTIME_STOP_COVERAGE = ratio(NOT_YET, "pt.realtime-stop-coverage",
             "stops with a live arrival prediction / stops served by the schedule in the window",
             "U4SSC EC:ICT:T:1C (dynamic PT information)", CITY, DISTRICT);
-    public static final IndicatorDefinition PT_ON_TIME_PERFORMANCE = ratio("pt.on-time-performance",
-            "observed stop events with delay in [-60 s, +180 s] (both bounds inclusive) / observed stop events",
-            "common transit practice", CITY, ROUTE, STOP, DISTRICT);
-    public static final IndicatorDefinition PT_DELAY_P50 = percentile("pt.delay-p50",
-            "median delay of observed stop events (linear interpolation between ranks)", "s", 0.5, "",
-            CITY, ROUTE, STOP, DISTRICT);
-    public static final IndicatorDefinition PT_DELAY_P90 = percentile("pt.delay-p90",
-            "90th percentile delay of observed stop events (linear interpolation between ranks)", "s", 0.9, "",
-            CITY, ROUTE, STOP, DISTRICT);
-    public static final IndicatorDefinition PT_TRIPS_SERVED = ratio("pt.trips-served",
+    public static final IndicatorDefinition PT_ON_TIME_PERFORMANCE = ratio(COMPUTED, "pt.on-time-performance",
+            "observed stop events with delay in [-60 s, +180 s] (both bounds inclusive) / observed stop events, in"
+                    + " the window of their observed time; stop events with |delay| > 3 h are feed noise, left out"
+                    + " (stop and district scopes are not computed yet)",
+            "common transit practice", CITY, ROUTE);
+    public static final IndicatorDefinition PT_DELAY_P50 = percentile(COMPUTED, "pt.delay-p50",
+            "median delay of observed stop events (linear interpolation between ranks, within 1% of the exact"
+                    + " value; |delay| > 3 h left out as feed noise)", "s", 0.5, "", CITY, ROUTE);
+    public static final IndicatorDefinition PT_DELAY_P90 = percentile(COMPUTED, "pt.delay-p90",
+            "90th percentile delay of observed stop events (linear interpolation between ranks, within 1% of the"
+                    + " exact value; |delay| > 3 h left out as feed noise)", "s", 0.9, "", CITY, ROUTE);
+    public static final IndicatorDefinition PT_TRIPS_SERVED = ratio(NOT_YET, "pt.trips-served",
             "active trips served (seen live within 30 min of their first departure) / active trips scheduled to"
                     + " start in the window", "", CITY, ROUTE);
-    public static final IndicatorDefinition PT_GPS_TRACKED_TRIPS = ratio("pt.gps-tracked-trips",
+    public static final IndicatorDefinition PT_GPS_TRACKED_TRIPS = ratio(NOT_YET, "pt.gps-tracked-trips",
             "trips with a vehicle position / trips with a trip update", "", CITY, ROUTE);
-    public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile("pt.feed-freshness",
+    public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile(NOT_YET, "pt.feed-freshness",
             "90th percentile age of feed data when it reaches the pipeline", "s", 0.9, "data quality", CITY);
     public static final IndicatorDefinition PT_ALERT_AFFECTED_ROUTES = new IndicatorDefinition(
             "pt.alert-affected-routes", "routes with an active service alert / active routes", "%",
-            LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY));
+            LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY), NOT_YET);
     public static final IndicatorDefinition MICROMOBILITY_VEHICLES_PER_100K = new IndicatorDefinition(
             "micromobility.vehicles-available-per-100k", "available shared vehicles per 100,000 residents",
             "count", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 (shared mobility)", Measure.LEVEL_PER_100K, 0,
-            List.of(CITY, DISTRICT));
+            List.of(CITY, DISTRICT), NOT_YET);
     public static final IndicatorDefinition MICROMOBILITY_STATION_AVAILABILITY = new IndicatorDefinition(
             "micromobility.station-availability",
             "installed, renting stations with at least one vehicle / installed stations", "%", HIGHER_IS_BETTER,
-            QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY, DISTRICT));
+            QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY, DISTRICT), NOT_YET);
     public static final IndicatorDefinition GOV_ONLINE_SERVICE_AVAILABILITY = new IndicatorDefinition(
             "gov.online-service-availability",
             "catalogued city services that can be requested online / all catalogued services (active entries of the"
                     + " catalogue as it stands at the window's end)",
-            "%", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 10.2", Measure.LEVEL_RATIO, 0, List.of(CITY));
-    public static final IndicatorDefinition GOV_DIGITAL_CHANNEL_SHARE = ratio("gov.digital-channel-share",
+            "%", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 10.2", Measure.LEVEL_RATIO, 0, List.of(CITY), COMPUTED);
+    public static final IndicatorDefinition GOV_DIGITAL_CHANNEL_SHARE = ratio(COMPUTED, "gov.digital-channel-share",
             "service transactions completed on digital channels (web, app, API) / completed on any known channel"
                     + " (e-service sessions COMPLETED in the window; transactions of unknown channel are left out)",
             "DESI digital public services", CITY, SERVICE);
-    public static final IndicatorDefinition GOV_E_SERVICE_SUCCESS = ratio("gov.e-service-success",
+    public static final IndicatorDefinition GOV_E_SERVICE_SUCCESS = ratio(COMPUTED, "gov.e-service-success",
             "e-service sessions completed without a technical failure / sessions started; a session is counted in"
                     + " the window in which it ends (COMPLETED, FAILED or ABANDONED), so each session counts once"
                     + " and the share never exceeds 100%",
             "", CITY, SERVICE);
-    public static final IndicatorDefinition GOV_E_PAYMENT_SHARE = ratio("gov.e-payment-share",
+    public static final IndicatorDefinition GOV_E_PAYMENT_SHARE = ratio(COMPUTED, "gov.e-payment-share",
             "payments to the city made electronically / all payments", "ISO 37122 (electronic payments)",
             CITY, SERVICE);
-    public static final IndicatorDefinition GOV_REQUEST_RESOLUTION_TIME_P50 = percentile(
+    public static final IndicatorDefinition GOV_REQUEST_RESOLUTION_TIME_P50 = percentile(COMPUTED,
             "gov.request-resolution-time-p50",
-            "median time from requested to closed of non-emergency requests closed in the window", "h", 0.5,
+            "median time from requested to closed of non-emergency requests closed in the window (closedAt -"
+                    + " requestedAt of each Open311 CLOSED event; linear interpolation between ranks, within 1% of"
+                    + " the exact median)", "h", 0.5,
             "ISO 37122 (response to non-emergency requests)", CITY, DISTRICT, SERVICE);
-    public static final IndicatorDefinition GOV_REQUESTS_CLOSED_ON_TIME = ratio("gov.requests-closed-on-time",
-            "requests closed by their expected time / requests closed", "Open311", CITY, DISTRICT, SERVICE);
+    public static final IndicatorDefinition GOV_REQUESTS_CLOSED_ON_TIME = ratio(COMPUTED,
+            "gov.requests-closed-on-time",
+            "requests closed by their expected time / requests closed, counted in the window where they close;"
+                    + " a request without an expected time (expected_datetime) is on neither side",
+            "Open311", CITY, DISTRICT, SERVICE);
     public static final IndicatorDefinition GOV_OPEN_REQUESTS = new IndicatorDefinition("gov.open-requests",
-            "requests open at the window's end", "count", LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_COUNT, 0,
-            List.of(CITY, DISTRICT, SERVICE));
+            "requests open at the window's end (opened or reopened and not closed since)", "count", LOWER_IS_BETTER,
+            QUANTITATIVE, "", Measure.LEVEL_COUNT, 0, List.of(CITY, DISTRICT, SERVICE), COMPUTED);
     public static final IndicatorDefinition GOV_CIVIC_REPORTS_PER_100K = new IndicatorDefinition(
             "gov.civic-reports-per-100k",
-            "service requests reported by residents per 100,000 residents, per day", "count", HIGHER_IS_BETTER,
-            QUANTITATIVE, "community engagement", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY, DISTRICT));
+            "service requests reported by residents per 100,000 residents, per day (Open311 requests seen OPENED"
+                    + " and filed by a resident, in the window where they were requested; published only where the"
+                    + " area's population is known)", "count", HIGHER_IS_BETTER,
+            QUANTITATIVE, "community engagement", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY, DISTRICT),
+            COMPUTED);
     public static final IndicatorDefinition GOV_OPEN_DATA_USE_PER_100K = new IndicatorDefinition(
             "gov.open-data-use-per-100k",
-            "open-data downloads and API calls per 100,000 residents, per day", "count", HIGHER_IS_BETTER,
-            QUANTITATIVE, "ISO 37122 10.1 (open data use)", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY));
+            "open-data downloads and API calls per 100,000 residents, per day (published only where the city's"
+                    + " population is known)", "count", HIGHER_IS_BETTER,
+            QUANTITATIVE, "ISO 37122 10.1 (open data use)", Measure.RATE_PER_100K_PER_DAY, 0, List.of(CITY),
+            COMPUTED);
 
     private static final Map<String, IndicatorDefinition> BY_ID = index(List.of(
             PT_REALTIME_ROUTE_COVERAGE, PT_REALTIME_STOP_COVERAGE, PT_ON_TIME_PERFORMANCE, PT_DELAY_P50,
@@ -123,16 +137,22 @@ public final class IndicatorCatalogue {
         return definition;
     }
 
-    private static IndicatorDefinition ratio(String id, String definition, String follows, ScopeKind... scopes) {
-        return new IndicatorDefinition(id, definition, IndicatorDefinition.PERCENT, HIGHER_IS_BETTER, QUANTITATIVE,
-                follows, Measure.RATIO, 0, List.of(scopes));
+    /** The indicators this engine computes today, in catalogue order. */
+    public static List<IndicatorDefinition> computed() {
+        return BY_ID.values().stream().filter(IndicatorDefinition::computed).toList();
     }
 
-    private static IndicatorDefinition percentile(String id, String definition, String unit, double quantile,
-                                                  String follows, ScopeKind... scopes) {
+    private static IndicatorDefinition ratio(boolean computed, String id, String definition, String follows,
+                                             ScopeKind... scopes) {
+        return new IndicatorDefinition(id, definition, IndicatorDefinition.PERCENT, HIGHER_IS_BETTER, QUANTITATIVE,
+                follows, Measure.RATIO, 0, List.of(scopes), computed);
+    }
+
+    private static IndicatorDefinition percentile(boolean computed, String id, String definition, String unit,
+                                                  double quantile, String follows, ScopeKind... scopes) {
         IndicatorDirection direction = LOWER_IS_BETTER;
         return new IndicatorDefinition(id, definition, unit, direction, QUANTITATIVE, follows, Measure.PERCENTILE,
-                quantile, List.of(scopes));
+                quantile, List.of(scopes), computed);
     }
 
     private static Map<String, IndicatorDefinition> index(List<IndicatorDefinition> definitions) {

@@ -11,10 +11,12 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
  * engine reads the rest.
  *
  * @param quantile the quantile for {@link Measure#PERCENTILE}, 0 otherwise
+ * @param computed whether this engine computes the indicator today; an indicator that is not computed is listed
+ *                 so that the catalogue stays the whole of DOMAIN.md, and publishes nothing
  */
 public record IndicatorDefinition(String id, String definition, String unit, IndicatorDirection direction,
                                   String category, String follows, Measure measure, double quantile,
-                                  List<ScopeKind> scopes) {
+                                  List<ScopeKind> scopes, boolean computed) {
 
     public static final String PERCENT = "%";
 

@@ -52,6 +52,7 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
     public void init(ProcessorContext<String, Checked> context) {
         this.context = context;
         this.metrics = new EngineMetrics(context.metrics());
+        rules.init(context);
     }
 
     @Override
@@ -120,7 +121,11 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         context.forward(record.withValue(new Checked.Rejected(deadLetter)));
     }
 
-    private Problem problem(V event) {
+    /**
+     * Why {@code event} cannot be used (the checks common to all events, then its type's), or null. Public for
+     * processors that check events of their own input the same way before doing more with them.
+     */
+    public Problem problem(V event) {
         String city = rules.city(event);
         if (city == null || city.isBlank()) {
             return Problem.of(DeadLetters.MISSING_CITY, "event has no city", "city");

@@ -38,6 +38,23 @@ class IndicatorCatalogueTest {
     }
 
     @Test
+    void saysWhichIndicatorsAreComputed() {
+        assertThat(IndicatorCatalogue.computed()).extracting(IndicatorDefinition::id).containsExactly(
+                "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "gov.online-service-availability",
+                "gov.digital-channel-share", "gov.e-service-success", "gov.e-payment-share",
+                "gov.request-resolution-time-p50", "gov.requests-closed-on-time", "gov.open-requests",
+                "gov.civic-reports-per-100k", "gov.open-data-use-per-100k");
+        assertThat(IndicatorCatalogue.PT_TRIPS_SERVED.computed()).isFalse();
+    }
+
+    @Test
+    void perCapitaIndicatorsAreCountsPerDayOverPopulation() {
+        assertThat(IndicatorCatalogue.GOV_CIVIC_REPORTS_PER_100K.measure()).isEqualTo(Measure.RATE_PER_100K_PER_DAY);
+        assertThat(IndicatorCatalogue.GOV_OPEN_DATA_USE_PER_100K.measure().isPerCapita()).isTrue();
+        assertThat(IndicatorCatalogue.GOV_OPEN_DATA_USE_PER_100K.unit()).isEqualTo("count");
+    }
+
+    @Test
     void unknownIdIsAnError() {
         assertThat(IndicatorCatalogue.find("gov.nonsense")).isEmpty();
         assertThatThrownBy(() -> IndicatorCatalogue.require("gov.nonsense"))
