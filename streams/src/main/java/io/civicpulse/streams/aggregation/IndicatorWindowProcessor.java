@@ -80,6 +80,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private final Map<String, CityProgress> progress = new HashMap<>();
     private final long sourceActiveMs;
     private final long sourceStartupGraceMs;
+    /**
+     * Series-pane steps per chunk of closing panes: the chunk is this many panes divided by the city's series.
+     * Small enough that a chunk takes well under a second, large enough that a chunk of a few series covers days.
+     */
+    static final int CATCH_UP_STEPS = 20_000;
+    /** How long one record, or one live interval, may spend closing panes: far below the transaction timeout. */
+    private static final long PROCESS_CATCH_UP_NANOS = Duration.ofMillis(500).toNanos();
+    private static final long PUNCTUATE_CATCH_UP_NANOS = Duration.ofSeconds(2).toNanos();
+    private long catchUpDeadline;
 
     public IndicatorWindowProcessor(EngineConfig config) {
         this.config = config;
@@ -153,15 +162,39 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        // A new series has nothing before this pane, so it starts there: it need not step through the panes the
+        // city still has to close (a backfill), and it has no value for windows before its first event.
+        SeriesTotals totals = totalsOrNew(series,
+                Math.max(closedBefore == Long.MIN_VALUE ? target : closedBefore, pane));
         totals.lastDataPane = Math.max(totals.lastDataPane, pane);
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
-        if (streamTime == null || newStreamTime > streamTime) {
-            clockStore.put(city, newStreamTime);
+        catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
+        moveClock(city, streamTime, newStreamTime);
+    }
+
+    /**
+     * Moves the city's stream time to {@code newStreamTime}, closing the panes it passes, as far as this call's
+     * time allows. Closing a long stretch at once (the clock jumping days ahead when a backfill's startup grace
+     * ends, or a source catching up) would hold the stream thread for minutes, past the transaction timeout of
+     * exactly-once; so the clock only moves as far as panes are closed, and the rest follows at the next record or
+     * live interval. Until then the city's events are judged against the clock as it stands: nothing is late that
+     * was not closed.
+     */
+    private void moveClock(String city, Long streamTime, long newStreamTime) {
+        long clock = newStreamTime;
+        if (streamTime != null) {
+            long from = closedUpTo(streamTime);
+            long target = closedUpTo(newStreamTime);
+            if (target > from) {
+                long reached = closePanes(city, from, target);
+                if (reached < target) {
+                    clock = Math.max(streamTime, reached + graceMs);
+                }
+            }
         }
-        if (target > closedBefore && closedBefore != Long.MIN_VALUE) {
-            closePanes(city, target);
+        if (streamTime == null || clock > streamTime) {
+            clockStore.put(city, clock);
         }
     }
 
@@ -208,11 +241,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             if (streamTime == null || watermark <= streamTime) {
                 continue;
             }
-            clockStore.put(city.getKey(), watermark);
-            long target = closedUpTo(watermark);
-            if (target > closedUpTo(streamTime)) {
-                closePanes(city.getKey(), target);
-            }
+            moveClock(city.getKey(), streamTime, watermark);
         }
     }
 
@@ -311,29 +340,49 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return totals;
     }
 
-    /** Advances every series of the city to {@code target}, emitting the finals of the windows that close. */
-    private void closePanes(String city, long target) {
-        List<KeyValue<String, SeriesTotals>> advanced = new ArrayList<>();
-        try (KeyValueIterator<String, SeriesTotals> all =
-                     totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
-            while (all.hasNext()) {
-                KeyValue<String, SeriesTotals> entry = all.next();
-                if (entry.value.closedUpTo < target) {
-                    advanced.add(entry);
+    /**
+     * Advances every series of the city from {@code from} towards {@code target}, emitting the finals of the windows
+     * that close, in chunks of about {@value #CATCH_UP_STEPS} pane steps, until the target or this call's deadline;
+     * returns how far the city's panes are closed (pane-aligned, at least one chunk past {@code from}).
+     */
+    private long closePanes(String city, long from, long target) {
+        long reached = from;
+        while (reached < target) {
+            List<KeyValue<String, SeriesTotals>> behind = new ArrayList<>();
+            try (KeyValueIterator<String, SeriesTotals> all =
+                         totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
+                while (all.hasNext()) {
+                    KeyValue<String, SeriesTotals> entry = all.next();
+                    if (entry.value.closedUpTo < target) {
+                        behind.add(entry);
+                    }
                 }
             }
-        }
-        // Written after the scan: stores are not to be modified under an open iterator.
-        for (KeyValue<String, SeriesTotals> entry : advanced) {
-            SeriesKey series = SeriesKey.parse(entry.key);
-            SeriesTotals totals = entry.value;
-            boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, target);
-            if (keep) {
-                totalsStore.put(entry.key, totals);
-            } else {
-                totalsStore.delete(entry.key);
+            if (behind.isEmpty()) {
+                return target;
+            }
+            long chunkMs = Math.max(1, CATCH_UP_STEPS / behind.size()) * panes.sizeMs();
+            long next = target - reached <= chunkMs ? target : reached + chunkMs;
+            // Written after the scan: stores are not to be modified under an open iterator.
+            for (KeyValue<String, SeriesTotals> entry : behind) {
+                if (entry.value.closedUpTo >= next) {
+                    continue;
+                }
+                SeriesKey series = SeriesKey.parse(entry.key);
+                SeriesTotals totals = entry.value;
+                boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, next);
+                if (keep) {
+                    totalsStore.put(entry.key, totals);
+                } else {
+                    totalsStore.delete(entry.key);
+                }
+            }
+            reached = next;
+            if (System.nanoTime() - catchUpDeadline > 0) {
+                break;
             }
         }
+        return reached;
     }
 
     /** Closes the series' panes up to {@code target}; returns false when the series is idle and can be forgotten. */
@@ -460,6 +509,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     /** Every live interval: moves quiet cities on, then publishes what changed. */
     private void punctuate(long wallClockMs) {
+        catchUpDeadline = System.nanoTime() + PUNCTUATE_CATCH_UP_NANOS;
         advanceToWatermarks(wallClockMs);
         if (idleAdvanceAfterMs > 0) {
             advanceIdleCities(wallClockMs);
@@ -491,11 +541,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             if (advanced <= streamTime) {
                 continue;
             }
-            clockStore.put(city.key, advanced);
-            long target = closedUpTo(advanced);
-            if (target > closedUpTo(streamTime)) {
-                closePanes(city.key, target);
-            }
+            moveClock(city.key, streamTime, advanced);
         }
     }
 
