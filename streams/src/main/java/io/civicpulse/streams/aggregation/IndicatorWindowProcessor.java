@@ -162,10 +162,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        // A new series has nothing before this pane, so it starts there: it need not step through the panes the
-        // city still has to close (a backfill), and it has no value for windows before its first event.
-        SeriesTotals totals = totalsOrNew(series,
-                Math.max(closedBefore == Long.MIN_VALUE ? target : closedBefore, pane));
+        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
         totals.lastDataPane = Math.max(totals.lastDataPane, pane);
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
@@ -392,10 +389,14 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long paneMs = panes.sizeMs();
         while (totals.closedUpTo < target) {
             long start = totals.closedUpTo;
-            if (totals.lastDataPane < start && (level || totals.rollingEmpty())) {
-                // Nothing ahead and nothing left to slide out: jump instead of stepping through idle panes.
-                skipIdle(series, definition, totals, target, zone);
-                break;
+            if (level || totals.rollingEmpty()) {
+                // Nothing left to slide out: jump to the next pane with data instead of stepping through idle panes
+                // (a series first seen while its city closes a month of backfill would otherwise step through all).
+                long next = totals.lastDataPane < start ? Long.MAX_VALUE : nextDataPane(series, start);
+                if (next > start) {
+                    skipIdle(series, definition, totals, Math.min(next, target), zone);
+                    continue;
+                }
             }
             String paneKey = series.paneKey(start);
             Tally entering = paneStore.get(paneKey);
@@ -437,6 +438,13 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
     }
 
+    /** The start of the series' first pane with data at or after {@code from}, or Long.MAX_VALUE. */
+    private long nextDataPane(SeriesKey series, long from) {
+        try (KeyValueIterator<String, Tally> next = paneStore.range(series.paneKey(from), series.paneRangeEnd())) {
+            return next.hasNext() ? SeriesKey.paneStartOf(next.next().key) : Long.MAX_VALUE;
+        }
+    }
+
     /** The finals of the windows ending at {@code end}, a pane boundary just closed. */
     private void emitFinals(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long end,
                             ZoneId zone) {
@@ -458,7 +466,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private void skipIdle(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target,
                           ZoneId zone) {
         long from = totals.closedUpTo;
-        if (definition.measure().isLevel() && publishable(definition, totals.level)) {
+        if (definition.measure().isLevel()) {
             for (WindowSpec window : rolling) {
                 long step = window.finalStepMs();
                 for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
@@ -482,7 +490,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     private void emitFinal(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
                            long from, long to, Tally value) {
-        if (!publishable(definition, value)) {
+        if (!publishable(definition, totals, window, to, value)) {
             return; // an empty window has no value: nothing is published rather than a 0%
         }
         String frequency = window.isRolling() ? window.finalStep().toString() : "P1D";
@@ -616,7 +624,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private void emitLiveValue(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals,
                                WindowSpec window, long from, long to, Tally value, long streamTime,
                                long wallClockMs) {
-        if (!publishable(definition, value)) {
+        if (!publishable(definition, totals, window, to, value)) {
             return;
         }
         emit(series, definition, totals, window,
@@ -624,8 +632,14 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                 streamTime);
     }
 
-    private static boolean publishable(IndicatorDefinition definition, Tally value) {
-        return !value.isEmpty() || definition.measure().zeroIsAValue();
+    /**
+     * Whether a window's value is published: an empty window has no value (not 0%), except a count that has fallen
+     * to zero, which is a value; before the series' first contribution the count is not known, so not published.
+     */
+    private static boolean publishable(IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
+                                       long periodTo, Tally value) {
+        return !value.isEmpty() || definition.measure().zeroIsAValue()
+                && (totals.lastDataPane < periodTo || totals.latestPeriodTo.containsKey(window.label()));
     }
 
     @Override
