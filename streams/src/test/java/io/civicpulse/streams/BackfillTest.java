@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.services.SessionPhase;
 
 /**
  * A backfill: an Open311 endpoint's first poll returns a month of history, so a city's clock has weeks of panes
@@ -62,5 +64,21 @@ class BackfillTest {
                 .getKpiValue()).isEqualTo(2.0);
         assertThat(kit.finalOf(OPEN + "city/PT15M", NOW.minus(Duration.ofMinutes(30)), NOW.minus(Duration.ofMinutes(15)))
                 .getKpiValue()).isEqualTo(2.0);
+    }
+
+    @Test
+    void liveServicesArePublishedWhileTheCityCatchesUpOnABackfill() {
+        // The first poll of an Open311 endpoint: a month of history, ending an hour ago.
+        for (int day = 30; day >= 0; day--) {
+            Instant at = NOW.minus(Duration.ofDays(day)).minus(Duration.ofHours(1));
+            kit.send(kit.request("sofia", "r" + day, "pothole", OPENED, at, at));
+        }
+        kit.send(kit.session("sofia", "parking-permit", SessionPhase.COMPLETED, ServiceChannel.WEB, NOW));
+        kit.send(kit.request("sofia", "r-now", "pothole", OPENED, NOW, NOW));
+        for (int i = 0; i < 5; i++) {
+            kit.tick();
+        }
+
+        assertThat(kit.lastLive("sofia/gov.e-service-success/city/PT15M").getDenominator()).isEqualTo(1);
     }
 }

@@ -52,6 +52,13 @@ import io.civicpulse.streams.config.StreamsSettings;
  */
 final class EngineTestKit implements AutoCloseable {
 
+    /**
+     * The engine's wall clock at the start: after every event time the tests use (the engine refuses events from its
+     * future); what the engine does by wall clock (live intervals, idle cities, the de-duplication horizon) depends on
+     * how far the clock moves, not where it starts.
+     */
+    static final Instant WALL_CLOCK_START = Instant.parse("2027-01-01T00:00:00Z");
+
     final String scope;
     final TopologyTestDriver driver;
     final TestInputTopic<String, ServiceSessionEvent> sessions;
@@ -93,7 +100,7 @@ final class EngineTestKit implements AutoCloseable {
         settings.putAll(overrides);
         Map<String, Object> complete = StreamsSettings.withDefaults(settings);
         driver = new TopologyTestDriver(IndicatorTopology.build(EngineConfig.from(complete), complete),
-                StreamsSettings.asProperties(complete), Instant.parse("2026-03-10T10:00:00Z"));
+                StreamsSettings.asProperties(complete), WALL_CLOCK_START);
         sessions = input(Topics.SERVICE_SESSIONS, complete);
         payments = input(Topics.PAYMENTS, complete);
         catalogue = input(Topics.CITY_SERVICES, complete);

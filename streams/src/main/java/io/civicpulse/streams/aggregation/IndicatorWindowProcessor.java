@@ -53,6 +53,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     public static final String CLOCKS_STORE = "indicator-city-stream-time";
     public static final String PENDING_STORE = "indicator-live-pending";
     public static final String POPULATION_STORE = "indicator-population";
+    /** The key of the state layout's fingerprint in {@value #CLOCKS_STORE}; city ids never start with '@'. */
+    static final String LAYOUT_KEY = "@state-layout";
 
     private final EngineConfig config;
     private final Panes panes;
@@ -108,7 +110,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.graceMs = config.grace().toMillis();
         this.liveFrequency = config.liveInterval().toString();
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
-        this.sourceActiveMs = idleAdvanceAfterMs > 0 ? idleAdvanceAfterMs : Duration.ofMinutes(10).toMillis();
+        this.sourceActiveMs = config.sourceQuietAfter().toMillis();
         this.sourceStartupGraceMs = config.sourceStartupGrace().toMillis();
     }
 
@@ -121,9 +123,50 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.pendingStore = context.getStateStore(PENDING_STORE);
         this.populationStore = context.getStateStore(POPULATION_STORE);
         this.metrics = new EngineMetrics(context.metrics());
+        checkStateLayout();
         // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
         // event time, and a burst of events within one interval must give one record per key.
         context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    /**
+     * Refuses to run on state built with another pane size or other windows. The totals of a window are the sum of
+     * the panes that entered it minus those that left; with another window list the engine would subtract panes that
+     * never entered (negative counts), with another pane size it would never subtract some. Grace, live interval and
+     * final step may change freely. The layout's fingerprint is kept beside the cities' clocks, under a key no city
+     * id can take.
+     */
+    private void checkStateLayout() {
+        String layout = stateLayout();
+        long fingerprint = fingerprint(layout);
+        Long stored = clockStore.get(LAYOUT_KEY);
+        if (stored == null) {
+            clockStore.put(LAYOUT_KEY, fingerprint);
+        } else if (stored != fingerprint) {
+            throw new IllegalStateException("the indicator state of this application.id was built with another pane"
+                    + " size or window list (fingerprint " + Long.toHexString(stored) + ") than this configuration ("
+                    + layout + ", fingerprint " + Long.toHexString(fingerprint) + "): go back to the old settings,"
+                    + " or start under a new application.id (or reset this one with kafka-streams-application-reset)"
+                    + " so the windows are rebuilt from the input topics");
+        }
+    }
+
+    private String stateLayout() {
+        StringBuilder layout = new StringBuilder("panes ").append(Duration.ofMillis(panes.sizeMs())).append(", windows");
+        for (WindowSpec window : config.windows()) {
+            layout.append(' ').append(window.label());
+        }
+        return layout.toString();
+    }
+
+    /** FNV-1a, 64 bits: stable across JVMs, unlike String.hashCode's 32 bits it makes collisions negligible. */
+    private static long fingerprint(String text) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            hash ^= text.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return hash;
     }
 
     @Override
@@ -197,10 +240,11 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     /**
      * The city's event time that every source still sending has reached: the smallest of the newest event times
-     * of each input partition that sent this city something within the idle time. The contributions of a city
+     * of each input partition that sent this city something within the quiet time. The contributions of a city
      * arrive through one repartition partition but from many upstream tasks, each at its own pace (a backfill
      * runs through six partitions at six speeds); taking the newest event time of any of them would make the
-     * slower ones' events late. A source quiet for longer than the idle time no longer holds the city back.
+     * slower ones' events late. A source quiet for longer than {@code civicpulse.source.quiet.after} no longer
+     * holds the city back: a backfilling partition delivers continuously, a quiet one will deliver new events next.
      */
     private long watermark(String cityId, Contribution contribution, long eventTime) {
         long now = context.currentSystemTimeMs();
@@ -537,6 +581,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             all.forEachRemaining(cities::add);
         }
         for (KeyValue<String, Long> city : cities) {
+            if (city.key.equals(LAYOUT_KEY)) {
+                continue;
+            }
             long[] quiet = idleness.computeIfAbsent(city.key, c -> new long[] {wallClockMs, wallClockMs});
             long quietSince = quiet[0];
             long lastTick = quiet[1];

@@ -102,7 +102,7 @@ public final class StopObservationProcessor implements Processor<String, Receive
         TripUpdate update = received == null ? null : received.value();
         Problem problem = update == null
                 ? Problem.of(DeadLetters.MISSING_FIELD, "record has no value (a tombstone on an event topic)", "value")
-                : checks.problem(update);
+                : checks.problem(update, context.currentSystemTimeMs());
         if (problem != null) {
             reject(record, update, problem);
             return;

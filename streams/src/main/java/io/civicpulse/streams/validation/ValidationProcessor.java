@@ -65,7 +65,7 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         long offset = metadata == null ? -1 : metadata.offset();
         Problem problem = event == null
                 ? Problem.of(DeadLetters.MISSING_FIELD, "record has no value (a tombstone on an event topic)", "value")
-                : problem(event);
+                : problem(event, context.currentSystemTimeMs());
         if (problem != null) {
             reject(record, received, event, problem, topic, partition, offset);
             return;
@@ -122,10 +122,11 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
     }
 
     /**
-     * Why {@code event} cannot be used (the checks common to all events, then its type's), or null. Public for
-     * processors that check events of their own input the same way before doing more with them.
+     * Why {@code event} cannot be used (the checks common to all events, then its type's), or null, when the engine's
+     * wall clock reads {@code nowMs}. Public for processors that check events of their own input the same way before
+     * doing more with them.
      */
-    public Problem problem(V event) {
+    public Problem problem(V event, long nowMs) {
         String city = rules.city(event);
         if (city == null || city.isBlank()) {
             return Problem.of(DeadLetters.MISSING_CITY, "event has no city", "city");
@@ -150,6 +151,13 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
             return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "event time " + Instant.ofEpochMilli(eventTime)
                     + " is more than " + Duration.ofMillis(maxSkewMs) + " after it was received ("
                     + Instant.ofEpochMilli(ingestedAt) + ")", "eventTime");
+        }
+        // The producer's own clock is not enough: a producer whose clock runs a year ahead stamps both times. An
+        // event from the future would move its city's stream time ahead and make every true event late.
+        if (eventTime > nowMs + maxSkewMs) {
+            return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "event time " + Instant.ofEpochMilli(eventTime)
+                    + " is more than " + Duration.ofMillis(maxSkewMs) + " ahead of the engine's clock ("
+                    + Instant.ofEpochMilli(nowMs) + ")", "eventTime");
         }
         return rules.problem(event);
     }
