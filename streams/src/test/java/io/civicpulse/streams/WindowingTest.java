@@ -252,4 +252,19 @@ class WindowingTest {
                 minutes(49 * 60));
         assertThat(day.getDenominator()).isEqualTo(144);
     }
+
+    @Test
+    void whenEverySourceHasGoneQuietTheCityReachesItsNewestEvent() {
+        pay(true, minutes(2));
+        kit.send(kit.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(25)));
+        kit.tick();
+        // The payments partition, at 10:02, holds the city's clock while it may still be catching up.
+        assertThat(kit.finals(CITY_15M)).isEmpty();
+
+        kit.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+
+        // Both partitions quiet: everything sent has arrived, so the clock is at 10:25 and 10:00-10:15 is final.
+        assertThat(kit.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+    }
 }

@@ -262,13 +262,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             // Input partitions not heard from yet may still deliver the city's earliest events.
             return city.earliest;
         }
-        long watermark = Long.MAX_VALUE;
+        long slowestActive = Long.MAX_VALUE;
+        long newest = Long.MIN_VALUE;
         for (long[] source : city.sources.values()) {
+            newest = Math.max(newest, source[0]);
             if (now - source[1] <= sourceActiveMs) {
-                watermark = Math.min(watermark, source[0]);
+                slowestActive = Math.min(slowestActive, source[0]);
             }
         }
-        return watermark == Long.MAX_VALUE ? Long.MIN_VALUE : watermark;
+        // When every source has gone quiet, everything sent has arrived: the city has reached its newest event.
+        return slowestActive == Long.MAX_VALUE ? newest : slowestActive;
     }
 
     /**
