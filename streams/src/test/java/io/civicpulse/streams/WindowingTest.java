@@ -267,4 +267,21 @@ class WindowingTest {
         // Both partitions quiet: everything sent has arrived, so the clock is at 10:25 and 10:00-10:15 is final.
         assertThat(kit.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
     }
+
+    @Test
+    void aCitysFirstEventsFromTwoPartitionsAreNotLateWhicheverArrivesFirst(@TempDir Path otherState) {
+        try (EngineTestKit warming = new EngineTestKit("windowing-warming", otherState,
+                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S"))) {
+            // The sessions partition's task runs ahead: its 10:50 event reaches the engine before the payments
+            // partition's 10:02 one.
+            warming.send(warming.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                    io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(50)));
+            warming.send(warming.payment("sofia", "parking-permit", true, minutes(2)));
+            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+
+            assertThat(warming.deadLetters()).isEmpty();
+            assertThat(warming.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+        }
+    }
 }

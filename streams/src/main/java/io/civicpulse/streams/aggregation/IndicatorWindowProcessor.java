@@ -206,6 +206,11 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
         SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        if (streamTime == null && pane < totals.closedUpTo) {
+            // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
+            totals.closedUpTo = pane;
+            totals.dayStart = WindowSpec.dayStart(pane, config.zoneOf(city));
+        }
         totals.lastDataPane = Math.max(totals.lastDataPane, pane);
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
@@ -222,15 +227,24 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
      * was not closed.
      */
     private void moveClock(String city, Long streamTime, long newStreamTime) {
+        long from;
+        if (streamTime == null) {
+            CityProgress seen = progress.get(city);
+            if (seen != null && context.currentSystemTimeMs() - seen.firstSeen < sourceStartupGraceMs) {
+                // A city never seen before gets no clock until its startup grace is over: the first contribution to
+                // arrive may be hours ahead of another partition's first, and a clock set now would make those late.
+                return;
+            }
+            from = Long.MIN_VALUE;
+        } else {
+            from = closedUpTo(streamTime);
+        }
         long clock = newStreamTime;
-        if (streamTime != null) {
-            long from = closedUpTo(streamTime);
-            long target = closedUpTo(newStreamTime);
-            if (target > from) {
-                long reached = closePanes(city, from, target);
-                if (reached < target) {
-                    clock = Math.max(streamTime, reached + graceMs);
-                }
+        long target = closedUpTo(newStreamTime);
+        if (target > from) {
+            long reached = closePanes(city, from, target);
+            if (reached < target) {
+                clock = streamTime == null ? reached + graceMs : Math.max(streamTime, reached + graceMs);
             }
         }
         if (streamTime == null || clock > streamTime) {
@@ -282,7 +296,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         for (Map.Entry<String, CityProgress> city : progress.entrySet()) {
             Long streamTime = clockStore.get(city.getKey());
             long watermark = watermark(city.getValue(), wallClockMs);
-            if (streamTime == null || watermark <= streamTime) {
+            if (watermark == Long.MIN_VALUE || streamTime != null && watermark <= streamTime) {
                 continue;
             }
             moveClock(city.getKey(), streamTime, watermark);
@@ -404,6 +418,10 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             if (behind.isEmpty()) {
                 return target;
+            }
+            if (reached == Long.MIN_VALUE) {
+                // The city's first clock: its series start where their first contributions put them.
+                reached = behind.stream().mapToLong(entry -> entry.value.closedUpTo).min().getAsLong();
             }
             long chunkMs = Math.max(1, CATCH_UP_STEPS / behind.size()) * panes.sizeMs();
             long next = target - reached <= chunkMs ? target : reached + chunkMs;
