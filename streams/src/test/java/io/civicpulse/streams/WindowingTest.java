@@ -271,14 +271,18 @@ class WindowingTest {
     @Test
     void aCitysFirstEventsFromTwoPartitionsAreNotLateWhicheverArrivesFirst(@TempDir Path otherState) {
         try (EngineTestKit warming = new EngineTestKit("windowing-warming", otherState,
-                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S"))) {
+                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S",
+                        io.civicpulse.streams.config.EngineConfig.SOURCE_QUIET_AFTER, "PT60S"))) {
             // The sessions partition's task runs ahead: its 10:50 event reaches the engine before the payments
             // partition's 10:02 one.
             warming.send(warming.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
                     io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(50)));
             warming.send(warming.payment("sofia", "parking-permit", true, minutes(2)));
+            warming.tick();
+            assertThat(warming.indicatorRecords()).as("no clock, so no value, during the startup grace").isEmpty();
             warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
-            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+            assertThat(warming.lastLive(CITY_15M).getDenominator()).as("live once the grace is over").isEqualTo(1);
+            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31)); // both partitions quiet
 
             assertThat(warming.deadLetters()).isEmpty();
             assertThat(warming.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);

@@ -630,15 +630,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
         }
         for (String storeKey : pending) {
+            SeriesKey series = SeriesKey.parse(storeKey);
+            Long streamTime = clockStore.get(series.city());
+            if (streamTime == null) {
+                continue; // the city is in its startup grace: its live values follow once it has a clock
+            }
             pendingStore.delete(storeKey);
             SeriesTotals totals = totalsStore.get(storeKey);
             if (totals == null) {
                 continue; // went idle and was forgotten since
-            }
-            SeriesKey series = SeriesKey.parse(storeKey);
-            Long streamTime = clockStore.get(series.city());
-            if (streamTime == null) {
-                continue;
             }
             emitLive(series, IndicatorCatalogue.require(series.indicatorId()), totals, streamTime, wallClockMs);
             totalsStore.put(storeKey, totals);
