@@ -101,6 +101,13 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
         this.sourceActiveMs = idleAdvanceAfterMs > 0 ? idleAdvanceAfterMs : Duration.ofMinutes(10).toMillis();
         this.sourceStartupGraceMs = config.sourceStartupGrace().toMillis();
+        for (IndicatorDefinition definition : IndicatorCatalogue.all()) {
+            // A settling series closes a whole number of panes after the city's other series.
+            if (definition.settle().toMillis() % panes.sizeMs() != 0) {
+                throw new IllegalArgumentException(EngineConfig.PANE_SIZE + " " + config.paneSize()
+                        + " does not divide the settle time " + definition.settle() + " of " + definition.id());
+            }
+        }
     }
 
     @Override
@@ -133,7 +140,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         String city = series.city();
         idleness.remove(city);
         Long streamTime = clockStore.get(city);
-        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime);
+        // An indicator that settles (IndicatorDefinition.settle) is judged against its own, later-closing panes.
+        long settleMs = definition.settle().toMillis();
+        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime, settleMs);
         long eventTime = contribution.eventTimeMs();
 
         if (panes.endOf(eventTime) <= closedBefore) {
@@ -144,23 +153,28 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             // A dropped change would leave the level wrong for ever; apply it from the first open pane instead.
             countPerEvent(series, EngineMetrics.LATE_LEVEL_CHANGE, definition);
             eventTime = closedBefore;
-        } else if (streamTime != null && panes.endOf(eventTime) <= streamTime) {
+        } else if (streamTime != null && panes.endOf(eventTime) + settleMs <= streamTime) {
             countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
         }
 
-        long watermark = watermark(city, contribution, eventTime);
+        // A settling contribution is emitted when it becomes known, settle after its event time: that is how far
+        // its source has come.
+        long watermark = watermark(city, contribution, eventTime + settleMs);
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
         long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        SeriesTotals totals = totalsOrNew(series,
+                closedBefore == Long.MIN_VALUE ? closedUpTo(newStreamTime, settleMs) : closedBefore);
         totals.lastDataPane = Math.max(totals.lastDataPane, pane);
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
         if (streamTime == null || newStreamTime > streamTime) {
             clockStore.put(city, newStreamTime);
         }
-        if (target > closedBefore && closedBefore != Long.MIN_VALUE) {
+        // Compared with the city's boundary, not with a settling series' one (always behind it): the city's series
+        // are scanned only when its clock crosses a pane, not for every settling contribution.
+        if (streamTime != null && target > closedUpTo(streamTime)) {
             closePanes(city, target);
         }
     }
@@ -262,10 +276,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return panes.startOf(streamTime - graceMs);
     }
 
+    /** The same for the series of an indicator that settles {@code settleMs}: its panes close that much later. */
+    private long closedUpTo(long streamTime, long settleMs) {
+        return panes.startOf(streamTime - settleMs - graceMs);
+    }
+
     private void countLate(IndicatorDefinition definition, SeriesKey series, Contribution contribution,
                            long streamTime, long closedBefore) {
         // Counted in the pane where stream time is, so the series' current windows report it as lateEventCount.
-        long currentPane = panes.startOf(streamTime);
+        long currentPane = panes.startOf(streamTime - definition.settle().toMillis());
         addToPane(series, currentPane, Tally.lateEvent());
         SeriesTotals totals = totalsOrNew(series, closedBefore);
         totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
@@ -327,7 +346,13 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         for (KeyValue<String, SeriesTotals> entry : advanced) {
             SeriesKey series = SeriesKey.parse(entry.key);
             SeriesTotals totals = entry.value;
-            boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, target);
+            IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
+            long settleMs = definition.settle().toMillis();
+            long seriesTarget = target - settleMs;
+            if (totals.closedUpTo >= seriesTarget) {
+                continue;
+            }
+            boolean keep = advance(series, definition, totals, seriesTarget);
             if (keep) {
                 totalsStore.put(entry.key, totals);
             } else {
@@ -528,7 +553,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         ZoneId zone = config.zoneOf(series.city());
         boolean level = definition.measure().isLevel();
         long paneMs = panes.sizeMs();
-        long current = panes.endOf(streamTime);
+        long current = panes.endOf(streamTime - definition.settle().toMillis());
         // The panes not yet closed: grace / pane size + 1 of them, whatever the windows' lengths.
         Map<Long, Tally> open = new HashMap<>();
         for (long start = totals.closedUpTo; start < current; start += paneMs) {
