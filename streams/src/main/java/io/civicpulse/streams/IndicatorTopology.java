@@ -47,6 +47,7 @@ import io.civicpulse.streams.services.OpenDataRules;
 import io.civicpulse.streams.services.PaymentRules;
 import io.civicpulse.streams.services.RequestRules;
 import io.civicpulse.streams.services.SessionRules;
+import io.civicpulse.streams.transit.TransitTopology;
 import io.civicpulse.streams.validation.Checked;
 import io.civicpulse.streams.validation.EventRules;
 import io.civicpulse.streams.validation.EventTimeExtractor;
@@ -68,6 +69,7 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * stop-observations ─ validate ──────────────┘            │
  * trip-updates ─ trip-updates-observe ─┬─► civicpulse.mobility.stop-observations.v1 (read back above)
  *                                      └─► dead letters
+ * trip-updates, vehicle-positions, scheduled-trips, calendars ─ by city ─ trip-runs ─► merge (TransitTopology)
  *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by series
  *   ─ indicator-windows ─┬─ values ─► civicpulse.indicators.v1 (+ latest ─► civicpulse.indicators.latest.v1)
  *                        └─ late events ─► dead letters
@@ -107,7 +109,10 @@ public final class IndicatorTopology {
                         CatalogueChangeProcessor.STORE);
 
         Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
-        addStopObservations(builder, config, serdeConfig, deadLetterSerde);
+        KStream<String, Received<TripUpdate>> tripUpdates =
+                addStopObservations(builder, config, serdeConfig, deadLetterSerde);
+        // Schedule-based transit indicators (pt.trips-served, pt.gps-tracked-trips): decisions and dead letters.
+        KStream<String, Checked> tripRuns = TransitTopology.add(builder, config, serdeConfig, tripUpdates);
         // Read back from their topic, not passed on in memory: the topic is the contract other consumers read, and
         // its records are de-duplicated by eventId like every other input.
         KStream<String, Checked> observations = validated(builder, Topics.STOP_OBSERVATIONS, StopObservation.class,
@@ -120,6 +125,7 @@ public final class IndicatorTopology {
                 .merge(openData, Named.as("events-merge-open-data"))
                 .merge(population, Named.as("events-merge-population"))
                 .merge(observations, Named.as("events-merge-stop-observations"))
+                .merge(tripRuns, Named.as("events-merge-trip-runs"))
                 .split(Named.as("events-"))
                 .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
@@ -185,15 +191,20 @@ public final class IndicatorTopology {
                         stores);
     }
 
-    /** Trip updates to observed stop events, published to their topic; bad trip updates to the dead letters. */
-    private static void addStopObservations(StreamsBuilder builder, EngineConfig config,
-                                            Map<String, Object> serdeConfig, Serde<DeadLetter> deadLetterSerde) {
+    /**
+     * Trip updates to observed stop events, published to their topic; bad trip updates to the dead letters. Returns
+     * the trip-updates source, which other branches read too (a topic has one source in a topology).
+     */
+    private static KStream<String, Received<TripUpdate>> addStopObservations(
+            StreamsBuilder builder, EngineConfig config, Map<String, Object> serdeConfig,
+            Serde<DeadLetter> deadLetterSerde) {
         TripUpdateRules rules = new TripUpdateRules();
-        KStream<String, org.apache.avro.specific.SpecificRecord> derived = builder
+        KStream<String, Received<TripUpdate>> tripUpdates = builder
                 .stream(Topics.TRIP_UPDATES.name(), Consumed.with(Serdes.String(),
                                 ReceivedSerde.wrap(Topics.TRIP_UPDATES.valueSerde(serdeConfig)))
                         .withTimestampExtractor(new EventTimeExtractor<>(TripUpdate.class, rules::eventTimeMs))
-                        .withName("trip-updates-source"))
+                        .withName("trip-updates-source"));
+        KStream<String, org.apache.avro.specific.SpecificRecord> derived = tripUpdates
                 .process(() -> new StopObservationProcessor(config), Named.as("trip-updates-observe"),
                         StopObservationProcessor.STORE);
         derived.filter((key, value) -> value instanceof DeadLetter, Named.as("trip-updates-rejected"))
@@ -204,6 +215,7 @@ public final class IndicatorTopology {
                 .mapValues(value -> (StopObservation) value, Named.as("stop-observations-typed"))
                 .to(Topics.STOP_OBSERVATIONS.name(), Produced.with(Serdes.String(),
                         Topics.STOP_OBSERVATIONS.valueSerde(serdeConfig)).withName("stop-observations-sink"));
+        return tripUpdates;
     }
 
     /** The partition of a contribution: by its city alone (the series key's first part). */

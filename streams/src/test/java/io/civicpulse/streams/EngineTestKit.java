@@ -79,6 +79,8 @@ final class EngineTestKit implements AutoCloseable {
     private final List<TestRecord<String, DeadLetter>> deadLetterLog = new ArrayList<>();
     private final Map<String, IndicatorValue> latestByKey = new HashMap<>();
     private int sequence;
+    /** The complete settings the driver runs with, for serdes of inputs a test creates itself ({@link #inputOf}). */
+    private final Map<String, Object> settings;
 
     EngineTestKit(String scope, Path stateDir) {
         this(scope, stateDir, Map.of());
@@ -99,6 +101,7 @@ final class EngineTestKit implements AutoCloseable {
         settings.put(EngineConfig.SOURCE_STARTUP_GRACE, "PT0S");
         settings.putAll(overrides);
         Map<String, Object> complete = StreamsSettings.withDefaults(settings);
+        this.settings = complete;
         driver = new TopologyTestDriver(IndicatorTopology.build(EngineConfig.from(complete), complete),
                 StreamsSettings.asProperties(complete), WALL_CLOCK_START);
         sessions = input(Topics.SERVICE_SESSIONS, complete);
@@ -124,6 +127,11 @@ final class EngineTestKit implements AutoCloseable {
     private <V extends org.apache.avro.specific.SpecificRecord> TestInputTopic<String, V> input(
             Topic<String, V> topic, Map<String, Object> settings) {
         return driver.createInputTopic(topic.name(), new StringSerializer(), topic.valueSerde(settings).serializer());
+    }
+
+    /** An input topic of the driver, with the topic's own value serde. */
+    <V extends org.apache.avro.specific.SpecificRecord> TestInputTopic<String, V> inputOf(Topic<String, V> topic) {
+        return input(topic, settings);
     }
 
     // ---- events

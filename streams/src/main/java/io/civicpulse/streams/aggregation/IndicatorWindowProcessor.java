@@ -112,6 +112,13 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
         this.sourceActiveMs = config.sourceQuietAfter().toMillis();
         this.sourceStartupGraceMs = config.sourceStartupGrace().toMillis();
+        for (IndicatorDefinition definition : IndicatorCatalogue.all()) {
+            // A settling series closes a whole number of panes after the city's other series.
+            if (definition.settle().toMillis() % panes.sizeMs() != 0) {
+                throw new IllegalArgumentException(EngineConfig.PANE_SIZE + " " + config.paneSize()
+                        + " does not divide the settle time " + definition.settle() + " of " + definition.id());
+            }
+        }
     }
 
     @Override
@@ -185,7 +192,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         String city = series.city();
         idleness.remove(city);
         Long streamTime = clockStore.get(city);
-        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime);
+        // An indicator that settles (IndicatorDefinition.settle) is judged against its own, later-closing panes.
+        long settleMs = definition.settle().toMillis();
+        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime, settleMs);
         long eventTime = contribution.eventTimeMs();
 
         if (panes.endOf(eventTime) <= closedBefore) {
@@ -196,16 +205,18 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             // A dropped change would leave the level wrong for ever; apply it from the first open pane instead.
             countPerEvent(series, EngineMetrics.LATE_LEVEL_CHANGE, definition);
             eventTime = closedBefore;
-        } else if (streamTime != null && panes.endOf(eventTime) <= streamTime) {
+        } else if (streamTime != null && panes.endOf(eventTime) + settleMs <= streamTime) {
             countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
         }
 
-        long watermark = watermark(city, contribution, eventTime);
+        // A settling contribution is emitted when it becomes known, settle after its event time: that is how far
+        // its source has come.
+        long watermark = watermark(city, contribution, eventTime + settleMs);
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
-        long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        SeriesTotals totals = totalsOrNew(series,
+                closedBefore == Long.MIN_VALUE ? closedUpTo(newStreamTime, settleMs) : closedBefore);
         if (streamTime == null && pane < totals.closedUpTo) {
             // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
             totals.closedUpTo = pane;
@@ -349,10 +360,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return panes.startOf(streamTime - graceMs);
     }
 
+    /** The same for the series of an indicator that settles {@code settleMs}: its panes close that much later. */
+    private long closedUpTo(long streamTime, long settleMs) {
+        return panes.startOf(streamTime - settleMs - graceMs);
+    }
+
     private void countLate(IndicatorDefinition definition, SeriesKey series, Contribution contribution,
                            long streamTime, long closedBefore) {
         // Counted in the pane where stream time is, so the series' current windows report it as lateEventCount.
-        long currentPane = panes.startOf(streamTime);
+        long currentPane = panes.startOf(streamTime - definition.settle().toMillis());
         addToPane(series, currentPane, Tally.lateEvent());
         SeriesTotals totals = totalsOrNew(series, closedBefore);
         totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
@@ -411,7 +427,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                          totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
                 while (all.hasNext()) {
                     KeyValue<String, SeriesTotals> entry = all.next();
-                    if (entry.value.closedUpTo < target) {
+                    if (entry.value.closedUpTo < target - settleOf(entry.key)) {
                         behind.add(entry);
                     }
                 }
@@ -421,18 +437,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             if (reached == Long.MIN_VALUE) {
                 // The city's first clock: its series start where their first contributions put them.
-                reached = behind.stream().mapToLong(entry -> entry.value.closedUpTo).min().getAsLong();
+                reached = behind.stream().mapToLong(entry -> entry.value.closedUpTo + settleOf(entry.key)).min()
+                        .getAsLong();
             }
             long chunkMs = Math.max(1, CATCH_UP_STEPS / behind.size()) * panes.sizeMs();
             long next = target - reached <= chunkMs ? target : reached + chunkMs;
             // Written after the scan: stores are not to be modified under an open iterator.
             for (KeyValue<String, SeriesTotals> entry : behind) {
-                if (entry.value.closedUpTo >= next) {
+                SeriesKey series = SeriesKey.parse(entry.key);
+                IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
+                // A settling series closes its panes that much after the city's other series.
+                long seriesNext = next - definition.settle().toMillis();
+                SeriesTotals totals = entry.value;
+                if (totals.closedUpTo >= seriesNext) {
                     continue;
                 }
-                SeriesKey series = SeriesKey.parse(entry.key);
-                SeriesTotals totals = entry.value;
-                boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, next);
+                boolean keep = advance(series, definition, totals, seriesNext);
                 if (keep) {
                     totalsStore.put(entry.key, totals);
                 } else {
@@ -501,6 +521,11 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             emitFinals(series, definition, totals, end, zone);
         }
         return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
+    }
+
+    /** How much later than the city's other series the series of this store key closes its panes. */
+    private static long settleOf(String seriesStoreKey) {
+        return IndicatorCatalogue.require(SeriesKey.parse(seriesStoreKey).indicatorId()).settle().toMillis();
     }
 
     /** The start of the series' first pane with data at or after {@code from}, or Long.MAX_VALUE. */
@@ -650,7 +675,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         ZoneId zone = config.zoneOf(series.city());
         boolean level = definition.measure().isLevel();
         long paneMs = panes.sizeMs();
-        long current = panes.endOf(streamTime);
+        long current = panes.endOf(streamTime - definition.settle().toMillis());
         // The panes not yet closed: grace / pane size + 1 of them, whatever the windows' lengths.
         Map<Long, Tally> open = new HashMap<>();
         for (long start = totals.closedUpTo; start < current; start += paneMs) {

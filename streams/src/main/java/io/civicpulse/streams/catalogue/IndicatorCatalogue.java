@@ -8,6 +8,7 @@ import static io.civicpulse.streams.catalogue.ScopeKind.ROUTE;
 import static io.civicpulse.streams.catalogue.ScopeKind.SERVICE;
 import static io.civicpulse.streams.catalogue.ScopeKind.STOP;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
 public final class IndicatorCatalogue {
 
     /** Version of the definitions below; change it with any change of meaning. */
-    public static final String VERSION = "2026.2";
+    public static final String VERSION = "2026.3";
 
     private static final String QUANTITATIVE = "quantitative";
     private static final boolean COMPUTED = true;
@@ -46,11 +47,29 @@ public final class IndicatorCatalogue {
     public static final IndicatorDefinition PT_DELAY_P90 = percentile(COMPUTED, "pt.delay-p90",
             "90th percentile delay of observed stop events (linear interpolation between ranks, within 1% of the"
                     + " exact value; |delay| > 3 h left out as feed noise)", "s", 0.9, "", CITY, ROUTE);
-    public static final IndicatorDefinition PT_TRIPS_SERVED = ratio(NOT_YET, "pt.trips-served",
+    /** The served rule's 30 minutes: a trip's contribution is known only that long after its departure. */
+    private static final Duration SIGHTING_WINDOW = Duration.ofMinutes(30);
+    public static final IndicatorDefinition PT_TRIPS_SERVED = ratio(COMPUTED, "pt.trips-served",
             "active trips served (seen live within 30 min of their first departure) / active trips scheduled to"
-                    + " start in the window", "", CITY, ROUTE);
-    public static final IndicatorDefinition PT_GPS_TRACKED_TRIPS = ratio(NOT_YET, "pt.gps-tracked-trips",
-            "trips with a vehicle position / trips with a trip update", "", CITY, ROUTE);
+                    + " start in the window. A trip is one run (service date, trip, and for a frequency-based trip"
+                    + " its run start) of a trip whose service is active on that date (calendar and calendar_dates),"
+                    + " counted once, in the window of its first scheduled departure (service date's noon minus"
+                    + " 12 h in the city's zone, plus the first stop time; times past 24:00 belong to their service"
+                    + " date). Served: a trip update that is not CANCELED, or a vehicle position naming the trip, with"
+                    + " event time within 30 min before or after the departure (both inclusive), and the newest trip"
+                    + " update of the run not CANCELED; otherwise missing. A frequency-based run is named by the trip"
+                    + " update's start time (nearest run start); vehicle positions, which carry none, are not used"
+                    + " for it. Only runs whose 30-min window opened after the engine knew them are counted (not the"
+                    + " first half hour after a city's first realtime record). Values settle 30 min after the"
+                    + " departure, so windows close 30 min later than the city's other indicators",
+            "", CITY, ROUTE).withSettle(SIGHTING_WINDOW);
+    public static final IndicatorDefinition PT_GPS_TRACKED_TRIPS = ratio(COMPUTED, "pt.gps-tracked-trips",
+            "trips with a vehicle position / trips with a trip update. Over the runs of pt.trips-served that are"
+                    + " not CANCELED and not frequency-based (a vehicle position cannot name a frequency-based run):"
+                    + " denominator those seen in a trip update that is not CANCELED within 30 min of their first"
+                    + " departure, numerator those of them also seen in a vehicle position naming the trip within"
+                    + " 30 min of it; counted once, in the window of the first departure; settles 30 min",
+            "", CITY, ROUTE).withSettle(SIGHTING_WINDOW);
     public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile(NOT_YET, "pt.feed-freshness",
             "90th percentile age of feed data when it reaches the pipeline", "s", 0.9, "data quality", CITY);
     public static final IndicatorDefinition PT_ALERT_AFFECTED_ROUTES = new IndicatorDefinition(

@@ -2,6 +2,9 @@ package io.civicpulse.streams.catalogue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,11 +43,20 @@ class IndicatorCatalogueTest {
     @Test
     void saysWhichIndicatorsAreComputed() {
         assertThat(IndicatorCatalogue.computed()).extracting(IndicatorDefinition::id).containsExactly(
-                "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "gov.online-service-availability",
+                "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "pt.trips-served",
+                "pt.gps-tracked-trips", "gov.online-service-availability",
                 "gov.digital-channel-share", "gov.e-service-success", "gov.e-payment-share",
                 "gov.request-resolution-time-p50", "gov.requests-closed-on-time", "gov.open-requests",
                 "gov.civic-reports-per-100k", "gov.open-data-use-per-100k");
-        assertThat(IndicatorCatalogue.PT_TRIPS_SERVED.computed()).isFalse();
+        assertThat(IndicatorCatalogue.PT_REALTIME_ROUTE_COVERAGE.computed()).isFalse();
+    }
+
+    @Test
+    void onlyTheTripDecisionIndicatorsSettleThirtyMinutes() {
+        assertThat(IndicatorCatalogue.all()).filteredOn(definition -> !definition.settle().isZero())
+                .extracting(IndicatorDefinition::id, IndicatorDefinition::settle)
+                .containsExactly(tuple("pt.trips-served", Duration.ofMinutes(30)),
+                        tuple("pt.gps-tracked-trips", Duration.ofMinutes(30)));
     }
 
     @Test
