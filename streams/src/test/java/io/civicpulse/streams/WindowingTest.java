@@ -288,4 +288,22 @@ class WindowingTest {
             assertThat(warming.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
         }
     }
+
+    @Test
+    void sparseEventsGiveTheFinalsOfEveryWindowHoldingThem() {
+        pay(true, minutes(1));           // 10:01
+        pay(false, minutes(3 * 60 + 1)); // 13:01
+        pay(true, minutes(30 * 60));     // the next day, 16:00: closes every window holding the first two
+
+        List<IndicatorValue> hourly = kit.finals("sofia/gov.e-payment-share/city/PT1H");
+        assertThat(hourly).extracting(IndicatorValue::getCalculationPeriodTo).containsExactly(
+                minutes(15), minutes(30), minutes(45), minutes(60),
+                minutes(195), minutes(210), minutes(225), minutes(240));
+        List<IndicatorValue> daily = kit.finals("sofia/gov.e-payment-share/city/PT24H");
+        // Ends 10:15 to 13:00 hold the first payment, 13:15 to 10:00 the next day both, then until 13:00 the second.
+        assertThat(daily).hasSize(12 + 84 + 12);
+        assertThat(daily.stream().filter(v -> v.getDenominator() == 2)).hasSize(84);
+        assertThat(daily.get(daily.size() - 1).getKpiValue()).isEqualTo(0.0);
+        assertThat(daily.get(0).getKpiValue()).isEqualTo(100.0);
+    }
 }

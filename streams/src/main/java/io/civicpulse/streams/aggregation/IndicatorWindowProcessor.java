@@ -485,6 +485,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             String paneKey = series.paneKey(start);
             Tally entering = paneStore.get(paneKey);
+            boolean changed = entering != null;
             long end = start + paneMs;
             if (level) {
                 totals.level.add(entering);
@@ -499,6 +500,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                     String leavingKey = series.paneKey(start - window.lengthMs());
                     Tally leaving = paneStore.get(leavingKey);
                     total.subtract(leaving);
+                    changed |= leaving != null;
                     if (leaving != null && window.lengthMs() == longestRollingMs) {
                         paneStore.delete(leavingKey);
                     }
@@ -519,6 +521,14 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             totals.closedUpTo = end;
             emitFinals(series, definition, totals, end, zone);
+            if (!changed && end < target) {
+                // Nothing entered or left: the totals stay as they are until the next pane with data enters or
+                // leaves a window, so jump there (a few seeks) rather than step through the panes in between.
+                long next = nextChange(series, level, end);
+                if (next > end) {
+                    skipIdle(series, definition, totals, Math.min(next, target), zone);
+                }
+            }
         }
         return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
     }
@@ -526,6 +536,24 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     /** How much later than the city's other series the series of this store key closes its panes. */
     private static long settleOf(String seriesStoreKey) {
         return IndicatorCatalogue.require(SeriesKey.parse(seriesStoreKey).indicatorId()).settle().toMillis();
+    }
+
+    /**
+     * The first pane boundary at or after {@code from} where the series' totals change: a pane with data enters
+     * (levels, rolling windows and the day alike), or, for a rolling window of length L, a pane with data leaves it
+     * (at its start + L). Long.MAX_VALUE when nothing is ahead.
+     */
+    private long nextChange(SeriesKey series, boolean level, long from) {
+        long next = nextDataPane(series, from);
+        if (!level) {
+            for (WindowSpec window : rolling) {
+                long leaving = nextDataPane(series, from - window.lengthMs());
+                if (leaving != Long.MAX_VALUE) {
+                    next = Math.min(next, leaving + window.lengthMs());
+                }
+            }
+        }
+        return next;
     }
 
     /** The start of the series' first pane with data at or after {@code from}, or Long.MAX_VALUE. */
@@ -552,16 +580,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         }
     }
 
-    /** Moves an idle series to {@code target}: only finals of a level, or the day's final, can still be due. */
+    /**
+     * Moves a series to {@code target} across panes where nothing enters or leaves any window: every window keeps
+     * its value, so the finals due on the way are the current totals (none for an empty ratio), and the day's.
+     */
     private void skipIdle(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target,
                           ZoneId zone) {
         long from = totals.closedUpTo;
-        if (definition.measure().isLevel()) {
-            for (WindowSpec window : rolling) {
-                long step = window.finalStepMs();
-                for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
-                    emitFinal(series, definition, totals, window, end - window.lengthMs(), end, totals.level);
-                }
+        boolean level = definition.measure().isLevel();
+        for (WindowSpec window : rolling) {
+            Tally value = level ? totals.level : totals.rolling(window.label());
+            if (!level && value.isEmpty()) {
+                continue; // no value to publish, whatever the boundary
+            }
+            long step = window.finalStepMs();
+            for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
+                emitFinal(series, definition, totals, window, end - window.lengthMs(), end, value);
             }
         }
         if (calendarDay != null) {
