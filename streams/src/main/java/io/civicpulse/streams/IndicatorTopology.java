@@ -24,6 +24,7 @@ import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.mobility.StopObservation;
 import io.civicpulse.schemas.mobility.TripUpdate;
+import io.civicpulse.schemas.mobility.VehiclePosition;
 import io.civicpulse.schemas.reference.AreaPopulation;
 import io.civicpulse.schemas.services.OpenDataAccessEvent;
 import io.civicpulse.schemas.services.PaymentEvent;
@@ -37,7 +38,10 @@ import io.civicpulse.streams.aggregation.Emission;
 import io.civicpulse.streams.aggregation.EventContributions;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
 import io.civicpulse.streams.aggregation.StateSerdes;
+import io.civicpulse.streams.alerts.AlertedRoutesProcessor;
 import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.freshness.VehiclePositionRules;
+import io.civicpulse.streams.micromobility.SharedVehicleProcessor;
 import io.civicpulse.streams.mobility.StopObservationProcessor;
 import io.civicpulse.streams.mobility.StopObservationRules;
 import io.civicpulse.streams.mobility.TripUpdateRules;
@@ -66,7 +70,10 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * requests ─ validate (+ request state) ─────┤            │
  * city-services ─ catalogue-changes ─────────┼─ merge ─ split
  * population ─ population-check ─────────────┤            │
- * stop-observations ─ validate ──────────────┘            │
+ * stop-observations ─ validate ──────────────┤            │
+ * vehicle-positions ─ validate ──────────────┤            │
+ * shared-vehicles ─ state ───────────────────┤            │
+ * routes, alerts ─ check ─ by city ─ alert-affected-routes ┘
  * trip-updates ─ trip-updates-observe ─┬─► civicpulse.mobility.stop-observations.v1 (read back above)
  *                                      └─► dead letters
  * trip-updates, vehicle-positions, scheduled-trips, calendars ─ by city ─ trip-runs ─► merge (TransitTopology)
@@ -111,12 +118,28 @@ public final class IndicatorTopology {
         Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
         KStream<String, Received<TripUpdate>> tripUpdates =
                 addStopObservations(builder, config, serdeConfig, deadLetterSerde);
+        // Vehicle positions feed pt.feed-freshness and the transit sightings: one source (a topology reads a topic
+        // once), validated once, so a bad position is dead-lettered once.
+        KStream<String, Received<VehiclePosition>> vehiclePositions = builder
+                .stream(Topics.VEHICLE_POSITIONS.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.VEHICLE_POSITIONS.valueSerde(serdeConfig)))
+                        .withTimestampExtractor(new EventTimeExtractor<>(VehiclePosition.class,
+                                new VehiclePositionRules()::eventTimeMs))
+                        .withName("vehicle-positions-source"));
         // Schedule-based transit indicators (pt.trips-served, pt.gps-tracked-trips): decisions and dead letters.
-        KStream<String, Checked> tripRuns = TransitTopology.add(builder, config, serdeConfig, tripUpdates);
+        KStream<String, Checked> tripRuns = TransitTopology.add(builder, config, serdeConfig, tripUpdates,
+                vehiclePositions);
+        KStream<String, Checked> positions = vehiclePositions.process(
+                () -> new ValidationProcessor<>(new VehiclePositionRules(), config),
+                Named.as("vehicle-positions-validate"));
         // Read back from their topic, not passed on in memory: the topic is the contract other consumers read, and
         // its records are de-duplicated by eventId like every other input.
         KStream<String, Checked> observations = validated(builder, Topics.STOP_OBSERVATIONS, StopObservation.class,
                 StopObservationRules::new, config, serdeConfig);
+        // Stateful: GBFS snapshots to level changes, per station and vehicle.
+        KStream<String, Checked> sharedVehicles = SharedVehicleProcessor.addTo(builder, config, serdeConfig);
+        // Routes and alerts, repartitioned by city to meet in one task.
+        KStream<String, Checked> alertedRoutes = AlertedRoutesProcessor.addTo(builder, config, serdeConfig);
 
         Map<String, KStream<String, Checked>> checked = sessions
                 .merge(payments, Named.as("events-merge-payments"))
@@ -126,6 +149,9 @@ public final class IndicatorTopology {
                 .merge(population, Named.as("events-merge-population"))
                 .merge(observations, Named.as("events-merge-stop-observations"))
                 .merge(tripRuns, Named.as("events-merge-trip-runs"))
+                .merge(positions, Named.as("events-merge-vehicle-positions"))
+                .merge(sharedVehicles, Named.as("events-merge-shared-vehicles"))
+                .merge(alertedRoutes, Named.as("events-merge-alerted-routes"))
                 .split(Named.as("events-"))
                 .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));

@@ -21,14 +21,25 @@ import org.apache.kafka.streams.test.TestRecord;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.mobility.ActivePeriod;
+import io.civicpulse.schemas.mobility.AlertCause;
+import io.civicpulse.schemas.mobility.AlertEffect;
+import io.civicpulse.schemas.mobility.AvailabilityKind;
+import io.civicpulse.schemas.mobility.InformedEntity;
 import io.civicpulse.schemas.mobility.ObservationBasis;
+import io.civicpulse.schemas.mobility.ServiceAlert;
+import io.civicpulse.schemas.mobility.SharedVehicleAvailability;
 import io.civicpulse.schemas.mobility.StopObservation;
 import io.civicpulse.schemas.mobility.StopTimePrediction;
 import io.civicpulse.schemas.mobility.StopTimeScheduleRelationship;
 import io.civicpulse.schemas.mobility.TripScheduleRelationship;
 import io.civicpulse.schemas.mobility.TripUpdate;
+import io.civicpulse.schemas.mobility.VehiclePosition;
+import io.civicpulse.schemas.mobility.VehicleStopStatus;
 import io.civicpulse.schemas.reference.AreaPopulation;
 import io.civicpulse.schemas.reference.CityService;
+import io.civicpulse.schemas.reference.Route;
+import io.civicpulse.schemas.reference.TransitMode;
 import io.civicpulse.schemas.registry.MockRegistries;
 import io.civicpulse.schemas.services.FailureKind;
 import io.civicpulse.schemas.services.OpenDataAccessEvent;
@@ -70,6 +81,10 @@ final class EngineTestKit implements AutoCloseable {
     final TestInputTopic<String, AreaPopulation> population;
     final TestInputTopic<String, TripUpdate> tripUpdates;
     final TestInputTopic<String, StopObservation> observationsIn;
+    final TestInputTopic<String, SharedVehicleAvailability> sharedVehicles;
+    final TestInputTopic<String, VehiclePosition> vehiclePositions;
+    final TestInputTopic<String, Route> routes;
+    final TestInputTopic<String, ServiceAlert> alerts;
     private final TestOutputTopic<String, StopObservation> observationsOut;
     private final List<TestRecord<String, StopObservation>> observationLog = new ArrayList<>();
     private final TestOutputTopic<String, IndicatorValue> indicators;
@@ -112,6 +127,10 @@ final class EngineTestKit implements AutoCloseable {
         population = input(Topics.POPULATION, complete);
         tripUpdates = input(Topics.TRIP_UPDATES, complete);
         observationsIn = input(Topics.STOP_OBSERVATIONS, complete);
+        sharedVehicles = input(Topics.SHARED_VEHICLE_AVAILABILITY, complete);
+        vehiclePositions = input(Topics.VEHICLE_POSITIONS, complete);
+        routes = input(Topics.ROUTES, complete);
+        alerts = input(Topics.SERVICE_ALERTS, complete);
         observationsOut = driver.createOutputTopic(Topics.STOP_OBSERVATIONS.name(), new StringDeserializer(),
                 Topics.STOP_OBSERVATIONS.valueSerde(complete).deserializer());
         rawSessions = driver.createInputTopic(Topics.SERVICE_SESSIONS.name(), new StringSerializer(),
@@ -252,6 +271,107 @@ final class EngineTestKit implements AutoCloseable {
     void send(StopObservation observation) {
         observationsIn.pipeInput(observation.getCity() + "/" + observation.getServiceDate() + "/"
                 + observation.getTripId(), observation, observation.getObservedTime());
+    }
+
+    /**
+     * One GBFS station status as ingest publishes it: reported at {@code reportedAt}, in a file of that time,
+     * received a second later; eventId from city, operator, station and report time.
+     */
+    SharedVehicleAvailability.Builder station(String city, String operatorId, String stationId, int vehicles,
+                                              boolean installed, boolean renting, Instant reportedAt) {
+        return SharedVehicleAvailability.newBuilder()
+                .setCity(city).setOperatorId(operatorId).setKind(AvailabilityKind.STATION).setStationId(stationId)
+                .setVehicleId(null).setVehicleTypeId(null).setNumVehiclesAvailable(vehicles).setNumDocksAvailable(10)
+                .setIsInstalled(installed).setIsRenting(renting).setIsReturning(true).setIsReserved(null)
+                .setIsDisabled(null).setLatitude(42.69).setLongitude(23.32).setLastReported(reportedAt)
+                .setGbfsVersion("2.3").setFeedTimestamp(reportedAt).setIngestedAt(reportedAt.plusSeconds(1))
+                .setEventId(city + "-" + operatorId + "-S-" + stationId + "-" + reportedAt.toEpochMilli());
+    }
+
+    /** One free-floating vehicle (GBFS v3 vehicle_status entry), available unless the builder is changed. */
+    SharedVehicleAvailability.Builder vehicle(String city, String operatorId, String vehicleId, Instant reportedAt) {
+        return SharedVehicleAvailability.newBuilder()
+                .setCity(city).setOperatorId(operatorId).setKind(AvailabilityKind.FREE_VEHICLE).setStationId(null)
+                .setVehicleId(vehicleId).setVehicleTypeId("scooter").setNumVehiclesAvailable(1)
+                .setNumDocksAvailable(null).setIsInstalled(true).setIsRenting(true).setIsReturning(true)
+                .setIsReserved(false).setIsDisabled(false).setLatitude(42.69).setLongitude(23.32)
+                .setLastReported(reportedAt).setGbfsVersion("3.0").setFeedTimestamp(reportedAt)
+                .setIngestedAt(reportedAt.plusSeconds(1))
+                .setEventId(city + "-" + operatorId + "-V-" + vehicleId + "-" + reportedAt.toEpochMilli());
+    }
+
+    void send(SharedVehicleAvailability.Builder entry) {
+        SharedVehicleAvailability built = entry.build();
+        String id = built.getKind() == AvailabilityKind.STATION ? built.getStationId() : built.getVehicleId();
+        sharedVehicles.pipeInput(built.getCity() + "/" + built.getOperatorId() + "/" + id, built,
+                built.getLastReported());
+    }
+
+    /** A vehicle position measured at {@code positionTime} and received by ingest at {@code ingestedAt}. */
+    VehiclePosition.Builder position(String city, String vehicleId, Instant positionTime, Instant ingestedAt) {
+        return VehiclePosition.newBuilder()
+                .setCity(city).setFeedId("vehicle-positions").setVehicleId(vehicleId).setVehicleLabel(null)
+                .setTripId(null).setRouteId(null).setServiceDate(null).setLatitude(42.69).setLongitude(23.32)
+                .setBearing(null).setSpeedMetersPerSecond(8.0).setCurrentStatus(VehicleStopStatus.IN_TRANSIT_TO)
+                .setStopId(null).setOccupancyStatus(null).setPositionTime(positionTime).setFeedTimestamp(positionTime)
+                .setIngestedAt(ingestedAt)
+                .setEventId(city + "-" + vehicleId + "-" + positionTime.toEpochMilli());
+    }
+
+    void send(VehiclePosition.Builder position) {
+        VehiclePosition built = position.build();
+        vehiclePositions.pipeInput(built.getCity() + "/" + built.getVehicleId(), built, built.getPositionTime());
+    }
+
+    /** Publishes a route of the static feed to the compacted routes topic. */
+    void route(String city, String routeId, Instant publishedAt) {
+        Route route = Route.newBuilder()
+                .setCity(city).setRouteId(routeId).setAgencyId(null).setShortName(routeId).setLongName(null)
+                .setMode(TransitMode.BUS).setGtfsRouteType(3).setFeedVersion("v1").setUpdatedAt(publishedAt)
+                .build();
+        routes.pipeInput(city + "/" + routeId, route, publishedAt);
+    }
+
+    /** A tombstone: the route left the static feed. */
+    void routeRemoved(String city, String routeId, Instant publishedAt) {
+        routes.pipeInput(city + "/" + routeId, null, publishedAt);
+    }
+
+    /**
+     * One state of a service alert naming {@code routeIds}, first seen in the feed of {@code alertTime}, without
+     * active periods (in effect while in the feed) unless the builder is changed.
+     */
+    ServiceAlert.Builder alert(String city, String alertId, Instant alertTime, String... routeIds) {
+        List<InformedEntity> entities = new ArrayList<>();
+        for (String routeId : routeIds) {
+            entities.add(InformedEntity.newBuilder().setAgencyId(null).setRouteId(routeId).setRouteType(null)
+                    .setTripId(null).setStopId(null).build());
+        }
+        return ServiceAlert.newBuilder()
+                .setCity(city).setFeedId("alerts").setAlertId(alertId).setCause(AlertCause.CONSTRUCTION)
+                .setEffect(AlertEffect.DETOUR).setSeverity(null).setActivePeriods(List.of())
+                .setInformedEntities(entities).setHeaderText("works").setDescriptionText(null).setUrl(null)
+                .setAlertTime(alertTime).setFeedTimestamp(alertTime).setIngestedAt(alertTime.plusSeconds(1))
+                .setRemoved(false)
+                .setEventId(city + "-" + alertId + "-" + alertTime.toEpochMilli() + "-" + String.join(",", routeIds));
+    }
+
+    static ActivePeriod period(Instant start, Instant end) {
+        return ActivePeriod.newBuilder().setStart(start).setEnd(end).build();
+    }
+
+    void send(ServiceAlert.Builder alert) {
+        ServiceAlert built = alert.build();
+        alerts.pipeInput(built.getCity() + "/" + built.getAlertId(), built, built.getAlertTime());
+    }
+
+    /**
+     * Lets the wall clock run {@code duration}, so the engine's per-minute scans run, then one live interval more,
+     * so that what the scans changed is published.
+     */
+    void wallClockRuns(Duration duration) {
+        driver.advanceWallClockTime(duration);
+        tick();
     }
 
     /** Every stop observation the engine published so far, with its key. */

@@ -40,6 +40,14 @@ class IndicatorTopologyTest {
     }
 
     @Test
+    void readsVehiclePositionsSharedVehiclesRoutesAndAlertsIntoNamedState() {
+        String text = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        assertThat(text).contains(Topics.VEHICLE_POSITIONS.name(), Topics.SHARED_VEHICLE_AVAILABILITY.name(),
+                Topics.ROUTES.name(), Topics.SERVICE_ALERTS.name(), "shared-vehicle-state", "alert-active-routes",
+                "alert-states", "alert-route-counts", "alert-city-clock", "alert-route-inputs-repartition");
+    }
+
+    @Test
     void buildingIsPureAndRepeatable() {
         String first = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
         String second = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();

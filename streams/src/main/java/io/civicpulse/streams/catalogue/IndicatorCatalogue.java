@@ -70,19 +70,36 @@ public final class IndicatorCatalogue {
                     + " departure, numerator those of them also seen in a vehicle position naming the trip within"
                     + " 30 min of it; counted once, in the window of the first departure; settles 30 min",
             "", CITY, ROUTE).withSettle(SIGHTING_WINDOW);
-    public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile(NOT_YET, "pt.feed-freshness",
-            "90th percentile age of feed data when it reaches the pipeline", "s", 0.9, "data quality", CITY);
+    public static final IndicatorDefinition PT_FEED_FRESHNESS = percentile(COMPUTED, "pt.feed-freshness",
+            "90th percentile age of feed data when it reaches the pipeline: ingestedAt - positionTime of each GTFS-RT"
+                    + " vehicle position, counted once (at its first arrival) in the window of its ingestedAt;"
+                    + " a negative age (clock skew within the allowed future skew) counts as 0 s, an age above"
+                    + " 24 h is feed noise and left out (linear interpolation between ranks, within 1% of the exact"
+                    + " value)", "s", 0.9, "data quality", CITY);
     public static final IndicatorDefinition PT_ALERT_AFFECTED_ROUTES = new IndicatorDefinition(
-            "pt.alert-affected-routes", "routes with an active service alert / active routes", "%",
-            LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY), NOT_YET);
+            "pt.alert-affected-routes",
+            "routes with an active service alert / active routes, at the window's end: routes of the city's static"
+                    + " feed named (route_id) by at least one alert in effect, over the routes of the static feed;"
+                    + " an alert is in effect from when it was first seen in the feed until it is removed, and within"
+                    + " its active periods if it has any; a route with two alerts counts once; selectors naming only"
+                    + " a trip, stop, agency or route type are not resolved to routes",
+            "%", LOWER_IS_BETTER, QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY), COMPUTED);
     public static final IndicatorDefinition MICROMOBILITY_VEHICLES_PER_100K = new IndicatorDefinition(
-            "micromobility.vehicles-available-per-100k", "available shared vehicles per 100,000 residents",
+            "micromobility.vehicles-available-per-100k",
+            "available shared vehicles per 100,000 residents, at the window's end: num_vehicles_available of"
+                    + " installed, renting GBFS stations plus free-floating vehicles neither reserved nor disabled"
+                    + " (a v3 vehicle docked at a station is counted in its station), over the city's population;"
+                    + " a station not received for 1 h and a vehicle not received for 30 min leave the count; city"
+                    + " scope only (GBFS stations and vehicles are not mapped to districts)",
             "count", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 (shared mobility)", Measure.LEVEL_PER_100K, 0,
-            List.of(CITY, DISTRICT), NOT_YET);
+            List.of(CITY), COMPUTED);
     public static final IndicatorDefinition MICROMOBILITY_STATION_AVAILABILITY = new IndicatorDefinition(
             "micromobility.station-availability",
-            "installed, renting stations with at least one vehicle / installed stations", "%", HIGHER_IS_BETTER,
-            QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY, DISTRICT), NOT_YET);
+            "installed, renting stations with at least one vehicle / installed stations, at the window's end, over"
+                    + " the GBFS station_status of every operator of the city (the newest report of each station);"
+                    + " a station not received for 1 h leaves both sides; city scope only (GBFS stations are not"
+                    + " mapped to districts)", "%", HIGHER_IS_BETTER,
+            QUANTITATIVE, "", Measure.LEVEL_RATIO, 0, List.of(CITY), COMPUTED);
     public static final IndicatorDefinition GOV_ONLINE_SERVICE_AVAILABILITY = new IndicatorDefinition(
             "gov.online-service-availability",
             "catalogued city services that can be requested online / all catalogued services (active entries of the"

@@ -14,6 +14,7 @@ import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.mobility.TripScheduleRelationship;
 import io.civicpulse.schemas.mobility.TripUpdate;
 import io.civicpulse.schemas.mobility.VehiclePosition;
+import io.civicpulse.streams.freshness.VehiclePositionRules;
 import io.civicpulse.schemas.reference.FrequencyPeriod;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
 import io.civicpulse.schemas.reference.ScheduledTrip;
@@ -264,23 +265,19 @@ final class TransitChecks {
 
         VehiclePositions(EngineConfig config) {
             super(config);
-            this.checks = new ValidationProcessor<>(new PositionRules(), config);
+            this.checks = new ValidationProcessor<>(new VehiclePositionRules(), config);
         }
 
         @Override
         String input() {
-            return PositionRules.INPUT;
+            return "vehicle-positions";
         }
 
         @Override
         public void process(Record<String, Received<VehiclePosition>> record) {
             VehiclePosition position = record.value() == null ? null : record.value().value();
-            Problem problem = position == null
-                    ? missing("record has no value (a tombstone on an event topic)", "value")
-                    : checks.problem(position, context.currentSystemTimeMs());
-            if (problem != null) {
-                reject(record, position == null ? null : position.getCity(), problem);
-                return;
+            if (position == null || checks.problem(position, context.currentSystemTimeMs()) != null) {
+                return; // dead-lettered by the vehicle-positions validation, which reads the same records
             }
             if (position.getTripId() == null || position.getTripId().isBlank()) {
                 return; // a vehicle not assigned to a trip: nothing to tell about trips
@@ -307,53 +304,6 @@ final class TransitChecks {
             return h < 0 || m < 0 || m > 59 || s < 0 || s > 59 ? -1 : h * 3600 + m * 60 + s;
         } catch (NumberFormatException e) {
             return -1;
-        }
-    }
-
-    /** The checks common to all events, for vehicle positions: city, eventId, position time. */
-    static final class PositionRules implements EventRules<VehiclePosition> {
-
-        static final String INPUT = "vehicle-positions";
-
-        @Override
-        public String input() {
-            return INPUT;
-        }
-
-        @Override
-        public String city(VehiclePosition event) {
-            return event.getCity();
-        }
-
-        @Override
-        public String eventId(VehiclePosition event) {
-            return event.getEventId();
-        }
-
-        @Override
-        public long eventTimeMs(VehiclePosition event) {
-            return event.getPositionTime().toEpochMilli();
-        }
-
-        @Override
-        public Long ingestedAtMs(VehiclePosition event) {
-            return event.getIngestedAt().toEpochMilli();
-        }
-
-        @Override
-        public Problem problem(VehiclePosition event) {
-            if (event.getTripId() != null) {
-                String invalid = ValidationProcessor.invalidScope(event.getTripId());
-                if (invalid != null) {
-                    return Problem.of(DeadLetters.INVALID_FIELD, invalid, "tripId");
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public List<Contribution> contributions(VehiclePosition event, EventOrigin origin) {
-            return List.of();
         }
     }
 }

@@ -39,7 +39,8 @@ public final class TransitTopology {
      */
     public static KStream<String, Checked> add(StreamsBuilder builder, EngineConfig config,
                                                Map<String, Object> serdeConfig,
-                                               KStream<String, Received<TripUpdate>> tripUpdates) {
+                                               KStream<String, Received<TripUpdate>> tripUpdates,
+                                               KStream<String, Received<VehiclePosition>> vehiclePositions) {
         addStores(builder);
         KStream<String, Object> trips = builder
                 .stream(Topics.SCHEDULED_TRIPS.name(), Consumed.with(Serdes.String(),
@@ -51,13 +52,7 @@ public final class TransitTopology {
                                 ReceivedSerde.wrap(Topics.SERVICE_CALENDARS.valueSerde(serdeConfig)))
                         .withName("service-calendars-source"))
                 .process(() -> new TransitChecks.Services(config), Named.as("service-calendars-check"));
-        TransitChecks.PositionRules positionRules = new TransitChecks.PositionRules();
-        KStream<String, Object> positions = builder
-                .stream(Topics.VEHICLE_POSITIONS.name(), Consumed.with(Serdes.String(),
-                                ReceivedSerde.wrap(Topics.VEHICLE_POSITIONS.valueSerde(serdeConfig)))
-                        .withTimestampExtractor(new EventTimeExtractor<>(VehiclePosition.class,
-                                positionRules::eventTimeMs))
-                        .withName("vehicle-positions-source"))
+        KStream<String, Object> positions = vehiclePositions
                 .process(() -> new TransitChecks.VehiclePositions(config), Named.as("vehicle-positions-sightings"));
         KStream<String, Object> updates = tripUpdates
                 .process(() -> new TransitChecks.TripUpdates(config), Named.as("trip-updates-sightings"));

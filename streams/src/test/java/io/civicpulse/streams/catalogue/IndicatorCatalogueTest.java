@@ -44,7 +44,9 @@ class IndicatorCatalogueTest {
     void saysWhichIndicatorsAreComputed() {
         assertThat(IndicatorCatalogue.computed()).extracting(IndicatorDefinition::id).containsExactly(
                 "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "pt.trips-served",
-                "pt.gps-tracked-trips", "gov.online-service-availability",
+                "pt.gps-tracked-trips", "pt.feed-freshness", "pt.alert-affected-routes",
+                "micromobility.vehicles-available-per-100k", "micromobility.station-availability",
+                "gov.online-service-availability",
                 "gov.digital-channel-share", "gov.e-service-success", "gov.e-payment-share",
                 "gov.request-resolution-time-p50", "gov.requests-closed-on-time", "gov.open-requests",
                 "gov.civic-reports-per-100k", "gov.open-data-use-per-100k");
