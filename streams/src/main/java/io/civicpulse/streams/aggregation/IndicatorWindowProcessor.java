@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -16,6 +18,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.topics.Topic;
+import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.catalogue.IndicatorCatalogue;
 import io.civicpulse.streams.catalogue.IndicatorDefinition;
 import io.civicpulse.streams.catalogue.ScopeKind;
@@ -80,6 +84,10 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
      * back.
      */
     private final Map<String, CityProgress> progress = new HashMap<>();
+    /** Compacted topics: reference data, stamped when published. */
+    private static final Set<String> REFERENCE_TOPICS = Topics.ALL.stream()
+            .filter(topic -> topic.cleanup() == Topic.Cleanup.COMPACT).map(Topic::name)
+            .collect(Collectors.toUnmodifiableSet());
     private final long sourceActiveMs;
     private final long sourceStartupGraceMs;
     /**
@@ -209,14 +217,20 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
         }
 
-        // A settling contribution is emitted when it becomes known, settle after its event time: that is how far
-        // its source has come.
-        long watermark = watermark(city, contribution, eventTime + settleMs);
+        // Reference data (the service catalogue, routes, the schedule behind transit decisions) is stamped when it
+        // was published, not when anything happened: it neither moves nor holds the clock of a city that has
+        // events, or a catalogue published now would end a backfill's windows before its events are in.
+        long watermark = REFERENCE_TOPICS.contains(contribution.origin().sourceTopic())
+                ? referenceWatermark(city, eventTime)
+                // A settling contribution is emitted when it becomes known, settle after its event time: that is
+                // how far its source has come.
+                : watermark(city, contribution, eventTime + settleMs);
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        SeriesTotals totals = totalsOrNew(series,
-                closedBefore == Long.MIN_VALUE ? closedUpTo(newStreamTime, settleMs) : closedBefore);
+        long start = closedBefore != Long.MIN_VALUE ? closedBefore
+                : newStreamTime == Long.MIN_VALUE ? pane : closedUpTo(newStreamTime, settleMs);
+        SeriesTotals totals = totalsOrNew(series, start);
         if (streamTime == null && pane < totals.closedUpTo) {
             // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
             totals.closedUpTo = pane;
@@ -226,7 +240,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
         catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
-        moveClock(city, streamTime, newStreamTime);
+        if (newStreamTime != Long.MIN_VALUE) {
+            moveClock(city, streamTime, newStreamTime);
+        }
     }
 
     /**
@@ -282,7 +298,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return watermark(city, now);
     }
 
+    /**
+     * The watermark after a reference-data change at {@code publishedAt}: that of the city's event sources; for a city
+     * that has sent nothing but reference data (its catalogue, before any e-service is used), the newest publication,
+     * so that its windows still close.
+     */
+    private long referenceWatermark(String cityId, long publishedAt) {
+        long now = context.currentSystemTimeMs();
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
+        city.newestReference = Math.max(city.newestReference, publishedAt);
+        return watermark(city, now);
+    }
+
     private long watermark(CityProgress city, long now) {
+        if (city.sources.isEmpty()) {
+            return city.newestReference;
+        }
         if (now - city.firstSeen < sourceStartupGraceMs) {
             // Input partitions not heard from yet may still deliver the city's earliest events.
             return city.earliest;
@@ -318,6 +349,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private static final class CityProgress {
         final long firstSeen;
         long earliest = Long.MAX_VALUE;
+        /** Newest publication time of the city's reference data; the clock only while it has no event source. */
+        long newestReference = Long.MIN_VALUE;
         /** Per input partition: newest event time, and the wall time it was seen. */
         final Map<String, long[]> sources = new HashMap<>();
 
@@ -694,12 +727,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             if (streamTime == null) {
                 continue; // the city is in its startup grace: its live values follow once it has a clock
             }
-            pendingStore.delete(storeKey);
             SeriesTotals totals = totalsStore.get(storeKey);
             if (totals == null) {
+                pendingStore.delete(storeKey);
                 continue; // went idle and was forgotten since
             }
-            emitLive(series, IndicatorCatalogue.require(series.indicatorId()), totals, streamTime, wallClockMs);
+            IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
+            if (totals.lastDataPane < panes.endOf(streamTime - definition.settle().toMillis())) {
+                pendingStore.delete(storeKey);
+            } // else data ahead of the city's clock: its live value follows as the clock reaches it
+            emitLive(series, definition, totals, streamTime, wallClockMs);
             totalsStore.put(storeKey, totals);
         }
     }
