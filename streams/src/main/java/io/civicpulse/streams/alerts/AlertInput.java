@@ -67,7 +67,7 @@ sealed interface AlertInput {
             out.writeUTF(route.routeId());
             out.writeBoolean(route.present());
             out.writeLong(route.timeMs());
-            writeOrigin(route.origin(), out);
+            StateSerdes.writeOrigin(route.origin(), out);
         } else if (input instanceof AlertChange alert) {
             out.writeByte(ALERT);
             out.writeUTF(alert.city());
@@ -85,7 +85,7 @@ sealed interface AlertInput {
                 out.writeLong(period[0]);
                 out.writeLong(period[1]);
             }
-            writeOrigin(alert.origin(), out);
+            StateSerdes.writeOrigin(alert.origin(), out);
         } else {
             throw new IOException("an invalid input is dead-lettered, never repartitioned");
         }
@@ -98,7 +98,7 @@ sealed interface AlertInput {
         }
         byte kind = in.readByte();
         if (kind == ROUTE) {
-            return new RouteChange(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(), readOrigin(in));
+            return new RouteChange(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(), StateSerdes.readOrigin(in));
         }
         if (kind != ALERT) {
             throw new IOException("unknown alert input kind " + kind);
@@ -120,27 +120,6 @@ sealed interface AlertInput {
             periods.add(new long[] {in.readLong(), in.readLong()});
         }
         return new AlertChange(city, feedId, alertId, alertTime, feedTime, removed, routes, periods,
-                readOrigin(in));
-    }
-
-    private static void writeOrigin(EventOrigin origin, DataOutput out) throws IOException {
-        out.writeUTF(origin.eventId());
-        out.writeUTF(origin.sourceTopic());
-        out.writeInt(origin.sourcePartition());
-        out.writeLong(origin.sourceOffset());
-        out.writeBoolean(origin.sourceKey() != null);
-        if (origin.sourceKey() != null) {
-            out.writeUTF(origin.sourceKey());
-        }
-        out.writeLong(origin.payloadSize());
-    }
-
-    private static EventOrigin readOrigin(DataInput in) throws IOException {
-        String eventId = in.readUTF();
-        String topic = in.readUTF();
-        int partition = in.readInt();
-        long offset = in.readLong();
-        String key = in.readBoolean() ? in.readUTF() : null;
-        return new EventOrigin(eventId, topic, partition, offset, key, in.readLong());
+                StateSerdes.readOrigin(in));
     }
 }

@@ -1,7 +1,6 @@
 package io.civicpulse.streams.alerts;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import io.civicpulse.schemas.mobility.ActivePeriod;
@@ -55,9 +54,9 @@ public final class AlertRules implements EventRules<ServiceAlert> {
 
     @Override
     public Problem problem(ServiceAlert event) {
-        Problem problem = id(event.getFeedId(), "feedId");
+        Problem problem = ValidationProcessor.unusableId("service alert", "feedId", event.getFeedId());
         if (problem == null) {
-            problem = id(event.getAlertId(), "alertId");
+            problem = ValidationProcessor.unusableId("service alert", "alertId", event.getAlertId());
         }
         if (problem != null) {
             return problem;
@@ -76,21 +75,7 @@ public final class AlertRules implements EventRules<ServiceAlert> {
                 return Problem.of(DeadLetters.INVALID_FIELD, "informed routeId: " + invalid, "informedEntities");
             }
         }
-        long feed = event.getFeedTimestamp().toEpochMilli();
-        if (feed > event.getIngestedAt().toEpochMilli() + maxSkewMs) {
-            return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "feed timestamp " + Instant.ofEpochMilli(feed)
-                    + " is more than " + Duration.ofMillis(maxSkewMs) + " after it was received ("
-                    + event.getIngestedAt() + ")", "feedTimestamp");
-        }
-        return null;
-    }
-
-    private static Problem id(String value, String field) {
-        if (value == null || value.isBlank()) {
-            return Problem.of(DeadLetters.MISSING_FIELD, "service alert has no " + field, field);
-        }
-        String invalid = ValidationProcessor.invalidScope(value);
-        return invalid == null ? null : Problem.of(DeadLetters.INVALID_FIELD, field + ": " + invalid, field);
+        return ValidationProcessor.feedAheadOfReceipt(event.getFeedTimestamp(), event.getIngestedAt(), maxSkewMs);
     }
 
     @Override

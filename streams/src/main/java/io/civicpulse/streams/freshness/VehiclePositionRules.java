@@ -78,9 +78,9 @@ public final class VehiclePositionRules implements EventRules<VehiclePosition> {
 
     @Override
     public Problem problem(VehiclePosition event) {
-        Problem problem = id(event.getFeedId(), "feedId");
+        Problem problem = ValidationProcessor.unusableId("vehicle position", "feedId", event.getFeedId());
         if (problem == null) {
-            problem = id(event.getVehicleId(), "vehicleId");
+            problem = ValidationProcessor.unusableId("vehicle position", "vehicleId", event.getVehicleId());
         }
         if (problem == null && event.getTripId() != null) {
             // The trip id keys the transit indicators' state: one that would break keys makes the position unusable.
@@ -97,14 +97,6 @@ public final class VehiclePositionRules implements EventRules<VehiclePosition> {
                     + event.getVehicleId() + " is not a WGS84 coordinate", "latitude");
         }
         return null;
-    }
-
-    private static Problem id(String value, String field) {
-        if (value == null || value.isBlank()) {
-            return Problem.of(DeadLetters.MISSING_FIELD, "vehicle position has no " + field, field);
-        }
-        String invalid = ValidationProcessor.invalidScope(value);
-        return invalid == null ? null : Problem.of(DeadLetters.INVALID_FIELD, field + ": " + invalid, field);
     }
 
     @Override

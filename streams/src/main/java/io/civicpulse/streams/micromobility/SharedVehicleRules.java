@@ -1,7 +1,6 @@
 package io.civicpulse.streams.micromobility;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 import io.civicpulse.schemas.mobility.AvailabilityKind;
@@ -58,12 +57,13 @@ public final class SharedVehicleRules implements EventRules<SharedVehicleAvailab
             return Problem.of(DeadLetters.UNKNOWN_ENUM, "availability kind is UNKNOWN: neither a station nor a"
                     + " vehicle, so it cannot be counted", "kind");
         }
-        Problem operator = id(event.getOperatorId(), "operatorId");
+        Problem operator = ValidationProcessor.unusableId("record", "operatorId", event.getOperatorId());
         if (operator != null) {
             return operator;
         }
         boolean station = event.getKind() == AvailabilityKind.STATION;
-        Problem id = station ? id(event.getStationId(), "stationId") : id(event.getVehicleId(), "vehicleId");
+        Problem id = station ? ValidationProcessor.unusableId("record", "stationId", event.getStationId())
+                : ValidationProcessor.unusableId("record", "vehicleId", event.getVehicleId());
         if (id != null) {
             return id;
         }
@@ -77,21 +77,7 @@ public final class SharedVehicleRules implements EventRules<SharedVehicleAvailab
                     + event.getVehicleId() + " says " + vehicles, "numVehiclesAvailable");
         }
         // The file time drives when entries that stopped appearing are forgotten: one far ahead would forget all.
-        long feed = event.getFeedTimestamp().toEpochMilli();
-        if (feed > event.getIngestedAt().toEpochMilli() + maxSkewMs) {
-            return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "feed timestamp " + Instant.ofEpochMilli(feed)
-                    + " is more than " + Duration.ofMillis(maxSkewMs) + " after it was received ("
-                    + event.getIngestedAt() + ")", "feedTimestamp");
-        }
-        return null;
-    }
-
-    private static Problem id(String value, String field) {
-        if (value == null || value.isBlank()) {
-            return Problem.of(DeadLetters.MISSING_FIELD, "record has no " + field, field);
-        }
-        String invalid = ValidationProcessor.invalidScope(value);
-        return invalid == null ? null : Problem.of(DeadLetters.INVALID_FIELD, field + ": " + invalid, field);
+        return ValidationProcessor.feedAheadOfReceipt(event.getFeedTimestamp(), event.getIngestedAt(), maxSkewMs);
     }
 
     @Override

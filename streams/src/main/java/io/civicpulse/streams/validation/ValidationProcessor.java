@@ -106,6 +106,24 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         return null;
     }
 
+    /** Why an id field cannot key state ({@code what} names the record in the message), or null when it can. */
+    public static Problem unusableId(String what, String field, String value) {
+        if (value == null || value.isBlank()) {
+            return Problem.of(DeadLetters.MISSING_FIELD, what + " has no " + field, field);
+        }
+        String invalid = invalidScope(value);
+        return invalid == null ? null : Problem.of(DeadLetters.INVALID_FIELD, field + ": " + invalid, field);
+    }
+
+    /** A feed file's own time ahead of when it was received by more than the allowed skew, or null. */
+    public static Problem feedAheadOfReceipt(Instant feedTimestamp, Instant ingestedAt, long maxSkewMs) {
+        if (feedTimestamp.toEpochMilli() <= ingestedAt.toEpochMilli() + maxSkewMs) {
+            return null;
+        }
+        return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "feed timestamp " + feedTimestamp + " is more than "
+                + Duration.ofMillis(maxSkewMs) + " after it was received (" + ingestedAt + ")", "feedTimestamp");
+    }
+
     private static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
