@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,8 +22,13 @@ import org.apache.kafka.streams.state.Stores;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
-import io.civicpulse.schemas.reference.CityService;
+import io.civicpulse.schemas.mobility.StopObservation;
+import io.civicpulse.schemas.mobility.TripUpdate;
+import io.civicpulse.schemas.mobility.VehiclePosition;
+import io.civicpulse.schemas.reference.AreaPopulation;
+import io.civicpulse.schemas.services.OpenDataAccessEvent;
 import io.civicpulse.schemas.services.PaymentEvent;
+import io.civicpulse.schemas.services.ServiceRequestEvent;
 import io.civicpulse.schemas.services.ServiceSessionEvent;
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
@@ -32,10 +38,20 @@ import io.civicpulse.streams.aggregation.Emission;
 import io.civicpulse.streams.aggregation.EventContributions;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
 import io.civicpulse.streams.aggregation.StateSerdes;
+import io.civicpulse.streams.alerts.AlertedRoutesProcessor;
 import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.freshness.VehiclePositionRules;
+import io.civicpulse.streams.micromobility.SharedVehicleProcessor;
+import io.civicpulse.streams.mobility.StopObservationProcessor;
+import io.civicpulse.streams.mobility.StopObservationRules;
+import io.civicpulse.streams.mobility.TripUpdateRules;
+import io.civicpulse.streams.reference.PopulationProcessor;
 import io.civicpulse.streams.services.CatalogueChangeProcessor;
+import io.civicpulse.streams.services.OpenDataRules;
 import io.civicpulse.streams.services.PaymentRules;
+import io.civicpulse.streams.services.RequestRules;
 import io.civicpulse.streams.services.SessionRules;
+import io.civicpulse.streams.transit.TransitTopology;
 import io.civicpulse.streams.validation.Checked;
 import io.civicpulse.streams.validation.EventRules;
 import io.civicpulse.streams.validation.EventTimeExtractor;
@@ -50,8 +66,17 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * {@code ensure.explicit.internal.resource.naming} to enforce it).
  *
  * <pre>
- * sessions, payments ─ validate ─┐                       ┌─ rejected ──────────────────────────► dead letters
- * city-services ─ catalogue-changes ┴─ merge ─ split ────┤
+ * sessions, payments, open-data ─ validate ─┐            ┌─ rejected ──────────────────────────► dead letters
+ * requests ─ validate (+ request state) ─────┤            │
+ * city-services ─ catalogue-changes ─────────┼─ merge ─ split
+ * population ─ population-check ─────────────┤            │
+ * stop-observations ─ validate ──────────────┤            │
+ * vehicle-positions ─ validate ──────────────┤            │
+ * shared-vehicles ─ state ───────────────────┤            │
+ * routes, alerts ─ check ─ by city ─ alert-affected-routes ┘
+ * trip-updates ─ trip-updates-observe ─┬─► civicpulse.mobility.stop-observations.v1 (read back above)
+ *                                      └─► dead letters
+ * trip-updates, vehicle-positions, scheduled-trips, calendars ─ by city ─ trip-runs ─► merge (TransitTopology)
  *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by series
  *   ─ indicator-windows ─┬─ values ─► civicpulse.indicators.v1 (+ latest ─► civicpulse.indicators.latest.v1)
  *                        └─ late events ─► dead letters
@@ -70,9 +95,19 @@ public final class IndicatorTopology {
         addStores(builder, config);
 
         KStream<String, Checked> sessions = validated(builder, Topics.SERVICE_SESSIONS, ServiceSessionEvent.class,
-                new SessionRules(), config, serdeConfig);
+                SessionRules::new, config, serdeConfig);
         KStream<String, Checked> payments = validated(builder, Topics.PAYMENTS, PaymentEvent.class,
-                new PaymentRules(), config, serdeConfig);
+                PaymentRules::new, config, serdeConfig);
+        // Stateful rules (the per-request state of gov.open-requests): one instance per task, from the supplier.
+        KStream<String, Checked> requests = validated(builder, Topics.SERVICE_REQUESTS, ServiceRequestEvent.class,
+                RequestRules::new, config, serdeConfig, RequestRules.STORE);
+        KStream<String, Checked> openData = validated(builder, Topics.OPEN_DATA_ACCESS, OpenDataAccessEvent.class,
+                OpenDataRules::new, config, serdeConfig);
+        KStream<String, Checked> population = builder
+                .stream(Topics.POPULATION.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.POPULATION.valueSerde(serdeConfig)))
+                        .withName("population-source"))
+                .process(() -> new PopulationProcessor(config), Named.as("population-check"));
         KStream<String, Checked> catalogue = builder
                 .stream(Topics.CITY_SERVICES.name(), Consumed.with(Serdes.String(),
                                 ReceivedSerde.wrap(Topics.CITY_SERVICES.valueSerde(serdeConfig)))
@@ -80,14 +115,47 @@ public final class IndicatorTopology {
                 .process(() -> new CatalogueChangeProcessor(config), Named.as("city-services-changes"),
                         CatalogueChangeProcessor.STORE);
 
+        Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
+        KStream<String, Received<TripUpdate>> tripUpdates =
+                addStopObservations(builder, config, serdeConfig, deadLetterSerde);
+        // Vehicle positions feed pt.feed-freshness and the transit sightings: one source (a topology reads a topic
+        // once), validated once, so a bad position is dead-lettered once.
+        KStream<String, Received<VehiclePosition>> vehiclePositions = builder
+                .stream(Topics.VEHICLE_POSITIONS.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.VEHICLE_POSITIONS.valueSerde(serdeConfig)))
+                        .withTimestampExtractor(new EventTimeExtractor<>(VehiclePosition.class,
+                                new VehiclePositionRules()::eventTimeMs))
+                        .withName("vehicle-positions-source"));
+        // Schedule-based transit indicators (pt.trips-served, pt.gps-tracked-trips): decisions and dead letters.
+        KStream<String, Checked> tripRuns = TransitTopology.add(builder, config, serdeConfig, tripUpdates,
+                vehiclePositions);
+        KStream<String, Checked> positions = vehiclePositions.process(
+                () -> new ValidationProcessor<>(new VehiclePositionRules(), config),
+                Named.as("vehicle-positions-validate"));
+        // Read back from their topic, not passed on in memory: the topic is the contract other consumers read, and
+        // its records are de-duplicated by eventId like every other input.
+        KStream<String, Checked> observations = validated(builder, Topics.STOP_OBSERVATIONS, StopObservation.class,
+                StopObservationRules::new, config, serdeConfig);
+        // Stateful: GBFS snapshots to level changes, per station and vehicle.
+        KStream<String, Checked> sharedVehicles = SharedVehicleProcessor.addTo(builder, config, serdeConfig);
+        // Routes and alerts, repartitioned by city to meet in one task.
+        KStream<String, Checked> alertedRoutes = AlertedRoutesProcessor.addTo(builder, config, serdeConfig);
+
         Map<String, KStream<String, Checked>> checked = sessions
                 .merge(payments, Named.as("events-merge-payments"))
                 .merge(catalogue, Named.as("events-merge-catalogue"))
+                .merge(requests, Named.as("events-merge-requests"))
+                .merge(openData, Named.as("events-merge-open-data"))
+                .merge(population, Named.as("events-merge-population"))
+                .merge(observations, Named.as("events-merge-stop-observations"))
+                .merge(tripRuns, Named.as("events-merge-trip-runs"))
+                .merge(positions, Named.as("events-merge-vehicle-positions"))
+                .merge(sharedVehicles, Named.as("events-merge-shared-vehicles"))
+                .merge(alertedRoutes, Named.as("events-merge-alerted-routes"))
                 .split(Named.as("events-"))
                 .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
 
-        Serde<DeadLetter> deadLetterSerde = Topics.DEAD_LETTERS.valueSerde(serdeConfig);
         checked.get("events-rejected")
                 .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
                         Named.as("rejected-as-dead-letters"))
@@ -108,7 +176,8 @@ public final class IndicatorTopology {
                         .withStreamPartitioner(IndicatorTopology::partitionByCity))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
-                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE);
+                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE,
+                        IndicatorWindowProcessor.POPULATION_STORE);
 
         Map<String, KStream<String, Emission>> outputs = emissions
                 .split(Named.as("emissions-"))
@@ -136,14 +205,43 @@ public final class IndicatorTopology {
     }
 
     private static <V extends org.apache.avro.specific.SpecificRecord> KStream<String, Checked> validated(
-            StreamsBuilder builder, Topic<String, V> topic, Class<V> type, EventRules<V> rules, EngineConfig config,
-            Map<String, Object> serdeConfig) {
+            StreamsBuilder builder, Topic<String, V> topic, Class<V> type, Supplier<EventRules<V>> rules,
+            EngineConfig config, Map<String, Object> serdeConfig, String... stores) {
         Serde<Received<V>> serde = ReceivedSerde.wrap(topic.valueSerde(serdeConfig));
+        EventRules<V> described = rules.get();
         return builder
                 .stream(topic.name(), Consumed.with(Serdes.String(), serde)
-                        .withTimestampExtractor(new EventTimeExtractor<>(type, rules::eventTimeMs))
-                        .withName(rules.input() + "-source"))
-                .process(() -> new ValidationProcessor<>(rules, config), Named.as(rules.input() + "-validate"));
+                        .withTimestampExtractor(new EventTimeExtractor<>(type, described::eventTimeMs))
+                        .withName(described.input() + "-source"))
+                .process(() -> new ValidationProcessor<>(rules.get(), config), Named.as(described.input() + "-validate"),
+                        stores);
+    }
+
+    /**
+     * Trip updates to observed stop events, published to their topic; bad trip updates to the dead letters. Returns
+     * the trip-updates source, which other branches read too (a topic has one source in a topology).
+     */
+    private static KStream<String, Received<TripUpdate>> addStopObservations(
+            StreamsBuilder builder, EngineConfig config, Map<String, Object> serdeConfig,
+            Serde<DeadLetter> deadLetterSerde) {
+        TripUpdateRules rules = new TripUpdateRules();
+        KStream<String, Received<TripUpdate>> tripUpdates = builder
+                .stream(Topics.TRIP_UPDATES.name(), Consumed.with(Serdes.String(),
+                                ReceivedSerde.wrap(Topics.TRIP_UPDATES.valueSerde(serdeConfig)))
+                        .withTimestampExtractor(new EventTimeExtractor<>(TripUpdate.class, rules::eventTimeMs))
+                        .withName("trip-updates-source"));
+        KStream<String, org.apache.avro.specific.SpecificRecord> derived = tripUpdates
+                .process(() -> new StopObservationProcessor(config), Named.as("trip-updates-observe"),
+                        StopObservationProcessor.STORE);
+        derived.filter((key, value) -> value instanceof DeadLetter, Named.as("trip-updates-rejected"))
+                .mapValues(value -> (DeadLetter) value, Named.as("trip-updates-as-dead-letters"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName("trip-updates-dead-letters-sink"));
+        derived.filter((key, value) -> value instanceof StopObservation, Named.as("stop-observations-derived"))
+                .mapValues(value -> (StopObservation) value, Named.as("stop-observations-typed"))
+                .to(Topics.STOP_OBSERVATIONS.name(), Produced.with(Serdes.String(),
+                        Topics.STOP_OBSERVATIONS.valueSerde(serdeConfig)).withName("stop-observations-sink"));
+        return tripUpdates;
     }
 
     /** The partition of a contribution: by its city alone (the series key's first part). */
@@ -178,6 +276,15 @@ public final class IndicatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.PENDING_STORE), Serdes.String(),
                 Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.POPULATION_STORE), Serdes.String(),
+                Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RequestRules.STORE), Serdes.String(), RequestRules.stateSerde())
+                .withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StopObservationProcessor.STORE), Serdes.String(),
+                StopObservationProcessor.stateSerde()).withCachingEnabled());
     }
 
     /** The contribution serde of the repartition topic, for tools that read it. */

@@ -32,6 +32,22 @@ class IndicatorTopologyTest {
     }
 
     @Test
+    void readsRequestsOpenDataPopulationAndTripUpdatesAndPublishesStopObservations() {
+        String text = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        assertThat(text).contains(Topics.SERVICE_REQUESTS.name(), Topics.OPEN_DATA_ACCESS.name(),
+                Topics.POPULATION.name(), Topics.TRIP_UPDATES.name(), Topics.STOP_OBSERVATIONS.name(),
+                "open311-request-state", "trip-stop-predictions", "indicator-population");
+    }
+
+    @Test
+    void readsVehiclePositionsSharedVehiclesRoutesAndAlertsIntoNamedState() {
+        String text = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
+        assertThat(text).contains(Topics.VEHICLE_POSITIONS.name(), Topics.SHARED_VEHICLE_AVAILABILITY.name(),
+                Topics.ROUTES.name(), Topics.SERVICE_ALERTS.name(), "shared-vehicle-state", "alert-active-routes",
+                "alert-states", "alert-route-counts", "alert-city-clock", "alert-route-inputs-repartition");
+    }
+
+    @Test
     void buildingIsPureAndRepeatable() {
         String first = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();
         String second = IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE).describe().toString();

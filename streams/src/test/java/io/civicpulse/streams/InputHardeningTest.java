@@ -69,6 +69,21 @@ class InputHardeningTest {
     }
 
     @Test
+    void eventFromAYearAheadOfTheEngineClockIsDeadLetteredAndDoesNotMakeTheCityLate() {
+        Instant nextYear = EngineTestKit.WALL_CLOCK_START.plus(java.time.Duration.ofDays(365));
+        // A producer whose clock is a year ahead stamps the event and its ingestedAt alike.
+        PaymentEvent fromTheFuture = PaymentEvent.newBuilder(kit.payment("sofia", "parking-permit", true, nextYear))
+                .setIngestedAt(nextYear).build();
+        kit.send(fromTheFuture);
+        kit.send(kit.payment("sofia", "parking-permit", true, T.plusSeconds(10)));
+        kit.tick();
+
+        assertThat(kit.deadLetters()).extracting(DeadLetter::getReason).containsExactly("event.future-timestamp");
+        assertThat(kit.lastLive("sofia/gov.e-payment-share/city/PT15M").getDenominator())
+                .as("the true event is not late").isEqualTo(1);
+    }
+
+    @Test
     void catalogueEntryWithACityThatIsNotAnIdIsDeadLetteredAndTheCityKeepsWorking() {
         kit.publish(kit.service("so|fia", "parking-permit", true, true), T);
         kit.publish(kit.service("Sofia", "parking-permit", true, true), T);

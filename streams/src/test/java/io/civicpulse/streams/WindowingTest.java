@@ -252,4 +252,58 @@ class WindowingTest {
                 minutes(49 * 60));
         assertThat(day.getDenominator()).isEqualTo(144);
     }
+
+    @Test
+    void whenEverySourceHasGoneQuietTheCityReachesItsNewestEvent() {
+        pay(true, minutes(2));
+        kit.send(kit.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(25)));
+        kit.tick();
+        // The payments partition, at 10:02, holds the city's clock while it may still be catching up.
+        assertThat(kit.finals(CITY_15M)).isEmpty();
+
+        kit.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+
+        // Both partitions quiet: everything sent has arrived, so the clock is at 10:25 and 10:00-10:15 is final.
+        assertThat(kit.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+    }
+
+    @Test
+    void aCitysFirstEventsFromTwoPartitionsAreNotLateWhicheverArrivesFirst(@TempDir Path otherState) {
+        try (EngineTestKit warming = new EngineTestKit("windowing-warming", otherState,
+                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S",
+                        io.civicpulse.streams.config.EngineConfig.SOURCE_QUIET_AFTER, "PT60S"))) {
+            // The sessions partition's task runs ahead: its 10:50 event reaches the engine before the payments
+            // partition's 10:02 one.
+            warming.send(warming.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                    io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(50)));
+            warming.send(warming.payment("sofia", "parking-permit", true, minutes(2)));
+            warming.tick();
+            assertThat(warming.indicatorRecords()).as("no clock, so no value, during the startup grace").isEmpty();
+            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31));
+            assertThat(warming.lastLive(CITY_15M).getDenominator()).as("live once the grace is over").isEqualTo(1);
+            warming.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31)); // both partitions quiet
+
+            assertThat(warming.deadLetters()).isEmpty();
+            assertThat(warming.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void sparseEventsGiveTheFinalsOfEveryWindowHoldingThem() {
+        pay(true, minutes(1));           // 10:01
+        pay(false, minutes(3 * 60 + 1)); // 13:01
+        pay(true, minutes(30 * 60));     // the next day, 16:00: closes every window holding the first two
+
+        List<IndicatorValue> hourly = kit.finals("sofia/gov.e-payment-share/city/PT1H");
+        assertThat(hourly).extracting(IndicatorValue::getCalculationPeriodTo).containsExactly(
+                minutes(15), minutes(30), minutes(45), minutes(60),
+                minutes(195), minutes(210), minutes(225), minutes(240));
+        List<IndicatorValue> daily = kit.finals("sofia/gov.e-payment-share/city/PT24H");
+        // Ends 10:15 to 13:00 hold the first payment, 13:15 to 10:00 the next day both, then until 13:00 the second.
+        assertThat(daily).hasSize(12 + 84 + 12);
+        assertThat(daily.stream().filter(v -> v.getDenominator() == 2)).hasSize(84);
+        assertThat(daily.get(daily.size() - 1).getKpiValue()).isEqualTo(0.0);
+        assertThat(daily.get(0).getKpiValue()).isEqualTo(100.0);
+    }
 }

@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.civicpulse.schemas.reference.FrequencyPeriod;
 import io.civicpulse.schemas.reference.Route;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
 import io.civicpulse.schemas.reference.ScheduledTrip;
@@ -99,6 +100,10 @@ public final class GtfsRecords {
                 .setBlockId(schedule.blockId(trip))
                 .setFrequencyBased(schedule.frequencyBased(trip))
                 .setStopTimes(stopTimes)
+                .setFrequencies(schedule.frequencies(trip).stream()
+                        .map(f -> new FrequencyPeriod(f.startSeconds(), f.endSeconds(), f.headwaySeconds(),
+                                f.exactTimes()))
+                        .toList())
                 .setFeedVersion(feedVersion)
                 .setUpdatedAt(updatedAt)
                 .build();

@@ -30,6 +30,7 @@ import io.civicpulse.ingest.poll.FeedFetcher;
 import io.civicpulse.ingest.publish.MockKafka;
 import io.civicpulse.ingest.publish.StateChangeLog;
 import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.reference.FrequencyPeriod;
 import io.civicpulse.schemas.reference.Route;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
 import io.civicpulse.schemas.reference.ScheduledTrip;
@@ -104,6 +105,21 @@ class GtfsStaticLoaderTest {
                 new ScheduledStopTime("A0001", 2, 88800, 88800));
         ServiceCalendar weekdays = kafka.values(Topics.SERVICE_CALENDARS).get(0);
         assertThat(weekdays.getActiveDates()).containsExactly(LocalDate.of(2025, 6, 10), LocalDate.of(2025, 6, 11));
+    }
+
+    @Test
+    void aFrequencyBasedTripIsPublishedWithItsPeriodsSoEachRunCanBeTold() {
+        loader(feedFile(GtfsZip.sofiaLike().file("frequencies.txt",
+                "trip_id,start_time,end_time,headway_secs,exact_times\nTM5-LOOP,06:00:00,22:00:00,600,1\n"))
+                .toUri()).poll();
+
+        ScheduledTrip loop = kafka.values(Topics.SCHEDULED_TRIPS).stream()
+                .filter(t -> t.getTripId().equals("TM5-LOOP")).findFirst().orElseThrow();
+        assertThat(loop.getFrequencyBased()).isTrue();
+        assertThat(loop.getFrequencies()).containsExactly(new FrequencyPeriod(6 * 3600, 22 * 3600, 600, true));
+        ScheduledTrip night = kafka.values(Topics.SCHEDULED_TRIPS).stream()
+                .filter(t -> t.getTripId().equals("A94-N")).findFirst().orElseThrow();
+        assertThat(night.getFrequencies()).isEmpty();
     }
 
     @Test

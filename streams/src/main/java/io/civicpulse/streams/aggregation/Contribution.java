@@ -33,6 +33,26 @@ public record Contribution(String city, String indicatorId, String scope, long e
         return new Contribution(city, indicatorId, scope, eventTimeMs, 0, 0, 1, sample, origin);
     }
 
+    /**
+     * Reference data riding with the contributions rather than a contribution to an indicator: the population of
+     * one area ({@code city} or {@code district:<id>}, in {@code scope}) that the per-capita indicators of the city
+     * divide by, from {@code eventTimeMs} on; {@code population} 0 withdraws it. It travels the same repartition
+     * topic as the city's contributions so that it lands in the task that holds the city's series, in order with
+     * them.
+     */
+    public static Contribution population(String city, String area, long population, long publishedAtMs,
+                                          EventOrigin origin) {
+        return new Contribution(city, POPULATION, area, publishedAtMs, population, 0, 0, Double.NaN, origin);
+    }
+
+    /** The indicator id of {@link #population} records; no catalogue id starts with '@'. */
+    public static final String POPULATION = "@population";
+
+    /** True for a {@link #population} record. */
+    public boolean isPopulation() {
+        return POPULATION.equals(indicatorId);
+    }
+
     public boolean hasSample() {
         return !Double.isNaN(sample);
     }

@@ -24,6 +24,8 @@ public final class EngineMetrics {
     public static final String LATE_LEVEL_CHANGE = "late-level-change-applied";
     public static final String DUPLICATES = "duplicate-events";
     public static final String REJECTED = "rejected-events";
+    /** A per-capita value not published because the area's population is not known. */
+    public static final String NO_POPULATION = "per-capita-without-population";
 
     private static final String SCOPE = "civicpulse";
 

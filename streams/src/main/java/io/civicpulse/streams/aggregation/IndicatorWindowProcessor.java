@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -16,6 +18,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.topics.Topic;
+import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.catalogue.IndicatorCatalogue;
 import io.civicpulse.streams.catalogue.IndicatorDefinition;
 import io.civicpulse.streams.catalogue.ScopeKind;
@@ -31,7 +35,8 @@ import io.civicpulse.streams.windows.WindowSpec;
  * <p>State, per series: one {@link Tally} per pane that received data ({@value #PANES_STORE}), and one
  * {@link SeriesTotals} ({@value #TOTALS_STORE}) with the running totals of every window as of the last closed pane;
  * per city, its stream time ({@value #CLOCKS_STORE}); and the series with a live update pending
- * ({@value #PENDING_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
+ * ({@value #PENDING_STORE}); per city and area, the population the per-capita indicators divide by
+ * ({@value #POPULATION_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
  * period has passed), every window of every series of that city adds the pane entering it and subtracts the pane
  * leaving it, a constant number of store reads whatever the window's length, and the windows that end there emit
  * their one final value. Live values, at most one per key per live interval, are the closed totals plus the few
@@ -41,7 +46,9 @@ import io.civicpulse.streams.windows.WindowSpec;
  * has closed is not in any value, is counted as late in the series' current window and is dead-lettered (once per
  * indicator, from its city-scope contribution); changes of a level are never dropped but apply from the first open
  * pane. Stream time is kept per city, so a city whose feeds lag does not make another city's events late. Panes
- * are deleted once they leave the longest window and idle series are deleted, so state stays bounded.
+ * are deleted once they leave the longest window and idle series are deleted, so state stays bounded. A per-capita
+ * value is published only while the population of its area is known: never divided by zero or by a guessed
+ * population, and each value withheld is counted ({@link EngineMetrics#NO_POPULATION}).
  */
 public final class IndicatorWindowProcessor implements Processor<String, Contribution, String, Emission> {
 
@@ -49,6 +56,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     public static final String TOTALS_STORE = "indicator-window-totals";
     public static final String CLOCKS_STORE = "indicator-city-stream-time";
     public static final String PENDING_STORE = "indicator-live-pending";
+    public static final String POPULATION_STORE = "indicator-population";
+    /** The key of the state layout's fingerprint in {@value #CLOCKS_STORE}; city ids never start with '@'. */
+    static final String LAYOUT_KEY = "@state-layout";
 
     private final EngineConfig config;
     private final Panes panes;
@@ -63,6 +73,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private KeyValueStore<String, SeriesTotals> totalsStore;
     private KeyValueStore<String, Long> clockStore;
     private KeyValueStore<String, Long> pendingStore;
+    private KeyValueStore<String, Long> populationStore;
     private EngineMetrics metrics;
     private final long idleAdvanceAfterMs;
     /** Per city: wall time since which it has been quiet, and of the last idle tick. */
@@ -73,8 +84,21 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
      * back.
      */
     private final Map<String, CityProgress> progress = new HashMap<>();
+    /** Compacted topics: reference data, stamped when published. */
+    private static final Set<String> REFERENCE_TOPICS = Topics.ALL.stream()
+            .filter(topic -> topic.cleanup() == Topic.Cleanup.COMPACT).map(Topic::name)
+            .collect(Collectors.toUnmodifiableSet());
     private final long sourceActiveMs;
     private final long sourceStartupGraceMs;
+    /**
+     * Series-pane steps per chunk of closing panes: the chunk is this many panes divided by the city's series.
+     * Small enough that a chunk takes well under a second, large enough that a chunk of a few series covers days.
+     */
+    static final int CATCH_UP_STEPS = 20_000;
+    /** How long one record, or one live interval, may spend closing panes: far below the transaction timeout. */
+    private static final long PROCESS_CATCH_UP_NANOS = Duration.ofMillis(500).toNanos();
+    private static final long PUNCTUATE_CATCH_UP_NANOS = Duration.ofSeconds(2).toNanos();
+    private long catchUpDeadline;
 
     public IndicatorWindowProcessor(EngineConfig config) {
         this.config = config;
@@ -94,8 +118,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.graceMs = config.grace().toMillis();
         this.liveFrequency = config.liveInterval().toString();
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
-        this.sourceActiveMs = idleAdvanceAfterMs > 0 ? idleAdvanceAfterMs : Duration.ofMinutes(10).toMillis();
+        this.sourceActiveMs = config.sourceQuietAfter().toMillis();
         this.sourceStartupGraceMs = config.sourceStartupGrace().toMillis();
+        for (IndicatorDefinition definition : IndicatorCatalogue.all()) {
+            // A settling series closes a whole number of panes after the city's other series.
+            if (definition.settle().toMillis() % panes.sizeMs() != 0) {
+                throw new IllegalArgumentException(EngineConfig.PANE_SIZE + " " + config.paneSize()
+                        + " does not divide the settle time " + definition.settle() + " of " + definition.id());
+            }
+        }
     }
 
     @Override
@@ -105,10 +136,52 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.totalsStore = context.getStateStore(TOTALS_STORE);
         this.clockStore = context.getStateStore(CLOCKS_STORE);
         this.pendingStore = context.getStateStore(PENDING_STORE);
+        this.populationStore = context.getStateStore(POPULATION_STORE);
         this.metrics = new EngineMetrics(context.metrics());
+        checkStateLayout();
         // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
         // event time, and a burst of events within one interval must give one record per key.
         context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    /**
+     * Refuses to run on state built with another pane size or other windows. The totals of a window are the sum of
+     * the panes that entered it minus those that left; with another window list the engine would subtract panes that
+     * never entered (negative counts), with another pane size it would never subtract some. Grace, live interval and
+     * final step may change freely. The layout's fingerprint is kept beside the cities' clocks, under a key no city
+     * id can take.
+     */
+    private void checkStateLayout() {
+        String layout = stateLayout();
+        long fingerprint = fingerprint(layout);
+        Long stored = clockStore.get(LAYOUT_KEY);
+        if (stored == null) {
+            clockStore.put(LAYOUT_KEY, fingerprint);
+        } else if (stored != fingerprint) {
+            throw new IllegalStateException("the indicator state of this application.id was built with another pane"
+                    + " size or window list (fingerprint " + Long.toHexString(stored) + ") than this configuration ("
+                    + layout + ", fingerprint " + Long.toHexString(fingerprint) + "): go back to the old settings,"
+                    + " or start under a new application.id (or reset this one with kafka-streams-application-reset)"
+                    + " so the windows are rebuilt from the input topics");
+        }
+    }
+
+    private String stateLayout() {
+        StringBuilder layout = new StringBuilder("panes ").append(Duration.ofMillis(panes.sizeMs())).append(", windows");
+        for (WindowSpec window : config.windows()) {
+            layout.append(' ').append(window.label());
+        }
+        return layout.toString();
+    }
+
+    /** FNV-1a, 64 bits: stable across JVMs, unlike String.hashCode's 32 bits it makes collisions negligible. */
+    private static long fingerprint(String text) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < text.length(); i++) {
+            hash ^= text.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return hash;
     }
 
     @Override
@@ -117,12 +190,19 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         if (contribution == null) {
             return;
         }
+        if (contribution.isPopulation()) {
+            // Reference data: it says nothing about event time, so it neither moves nor is judged by the clock.
+            updatePopulation(contribution);
+            return;
+        }
         IndicatorDefinition definition = IndicatorCatalogue.require(contribution.indicatorId());
         SeriesKey series = contribution.series();
         String city = series.city();
         idleness.remove(city);
         Long streamTime = clockStore.get(city);
-        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime);
+        // An indicator that settles (IndicatorDefinition.settle) is judged against its own, later-closing panes.
+        long settleMs = definition.settle().toMillis();
+        long closedBefore = streamTime == null ? Long.MIN_VALUE : closedUpTo(streamTime, settleMs);
         long eventTime = contribution.eventTimeMs();
 
         if (panes.endOf(eventTime) <= closedBefore) {
@@ -133,33 +213,79 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             // A dropped change would leave the level wrong for ever; apply it from the first open pane instead.
             countPerEvent(series, EngineMetrics.LATE_LEVEL_CHANGE, definition);
             eventTime = closedBefore;
-        } else if (streamTime != null && panes.endOf(eventTime) <= streamTime) {
+        } else if (streamTime != null && panes.endOf(eventTime) + settleMs <= streamTime) {
             countPerEvent(series, EngineMetrics.LATE_WITHIN_GRACE, definition);
         }
 
-        long watermark = watermark(city, contribution, eventTime);
+        // Reference data (the service catalogue, routes, the schedule behind transit decisions) is stamped when it
+        // was published, not when anything happened: it neither moves nor holds the clock of a city that has
+        // events, or a catalogue published now would end a backfill's windows before its events are in.
+        long watermark = REFERENCE_TOPICS.contains(contribution.origin().sourceTopic())
+                ? referenceWatermark(city, eventTime)
+                // A settling contribution is emitted when it becomes known, settle after its event time: that is
+                // how far its source has come.
+                : watermark(city, contribution, eventTime + settleMs);
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
-        long target = closedUpTo(newStreamTime);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        SeriesTotals totals = totalsOrNew(series, closedBefore == Long.MIN_VALUE ? target : closedBefore);
+        long start = closedBefore != Long.MIN_VALUE ? closedBefore
+                : newStreamTime == Long.MIN_VALUE ? pane : closedUpTo(newStreamTime, settleMs);
+        SeriesTotals totals = totalsOrNew(series, start);
+        if (streamTime == null && pane < totals.closedUpTo) {
+            // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
+            totals.closedUpTo = pane;
+            totals.dayStart = WindowSpec.dayStart(pane, config.zoneOf(city));
+        }
         totals.lastDataPane = Math.max(totals.lastDataPane, pane);
         totalsStore.put(series.storeKey(), totals);
         pendingStore.put(series.storeKey(), eventTime);
-        if (streamTime == null || newStreamTime > streamTime) {
-            clockStore.put(city, newStreamTime);
+        catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
+        if (newStreamTime != Long.MIN_VALUE) {
+            moveClock(city, streamTime, newStreamTime);
         }
-        if (target > closedBefore && closedBefore != Long.MIN_VALUE) {
-            closePanes(city, target);
+    }
+
+    /**
+     * Moves the city's stream time to {@code newStreamTime}, closing the panes it passes, as far as this call's
+     * time allows. Closing a long stretch at once (the clock jumping days ahead when a backfill's startup grace
+     * ends, or a source catching up) would hold the stream thread for minutes, past the transaction timeout of
+     * exactly-once; so the clock only moves as far as panes are closed, and the rest follows at the next record or
+     * live interval. Until then the city's events are judged against the clock as it stands: nothing is late that
+     * was not closed.
+     */
+    private void moveClock(String city, Long streamTime, long newStreamTime) {
+        long from;
+        if (streamTime == null) {
+            CityProgress seen = progress.get(city);
+            if (seen != null && context.currentSystemTimeMs() - seen.firstSeen < sourceStartupGraceMs) {
+                // A city never seen before gets no clock until its startup grace is over: the first contribution to
+                // arrive may be hours ahead of another partition's first, and a clock set now would make those late.
+                return;
+            }
+            from = Long.MIN_VALUE;
+        } else {
+            from = closedUpTo(streamTime);
+        }
+        long clock = newStreamTime;
+        long target = closedUpTo(newStreamTime);
+        if (target > from) {
+            long reached = closePanes(city, from, target);
+            if (reached < target) {
+                clock = streamTime == null ? reached + graceMs : Math.max(streamTime, reached + graceMs);
+            }
+        }
+        if (streamTime == null || clock > streamTime) {
+            clockStore.put(city, clock);
         }
     }
 
     /**
      * The city's event time that every source still sending has reached: the smallest of the newest event times
-     * of each input partition that sent this city something within the idle time. The contributions of a city
+     * of each input partition that sent this city something within the quiet time. The contributions of a city
      * arrive through one repartition partition but from many upstream tasks, each at its own pace (a backfill
      * runs through six partitions at six speeds); taking the newest event time of any of them would make the
-     * slower ones' events late. A source quiet for longer than the idle time no longer holds the city back.
+     * slower ones' events late. A source quiet for longer than {@code civicpulse.source.quiet.after} no longer
+     * holds the city back: a backfilling partition delivers continuously, a quiet one will deliver new events next.
      */
     private long watermark(String cityId, Contribution contribution, long eventTime) {
         long now = context.currentSystemTimeMs();
@@ -172,18 +298,36 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return watermark(city, now);
     }
 
+    /**
+     * The watermark after a reference-data change at {@code publishedAt}: that of the city's event sources; for a city
+     * that has sent nothing but reference data (its catalogue, before any e-service is used), the newest publication,
+     * so that its windows still close.
+     */
+    private long referenceWatermark(String cityId, long publishedAt) {
+        long now = context.currentSystemTimeMs();
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
+        city.newestReference = Math.max(city.newestReference, publishedAt);
+        return watermark(city, now);
+    }
+
     private long watermark(CityProgress city, long now) {
+        if (city.sources.isEmpty()) {
+            return city.newestReference;
+        }
         if (now - city.firstSeen < sourceStartupGraceMs) {
             // Input partitions not heard from yet may still deliver the city's earliest events.
             return city.earliest;
         }
-        long watermark = Long.MAX_VALUE;
+        long slowestActive = Long.MAX_VALUE;
+        long newest = Long.MIN_VALUE;
         for (long[] source : city.sources.values()) {
+            newest = Math.max(newest, source[0]);
             if (now - source[1] <= sourceActiveMs) {
-                watermark = Math.min(watermark, source[0]);
+                slowestActive = Math.min(slowestActive, source[0]);
             }
         }
-        return watermark == Long.MAX_VALUE ? Long.MIN_VALUE : watermark;
+        // When every source has gone quiet, everything sent has arrived: the city has reached its newest event.
+        return slowestActive == Long.MAX_VALUE ? newest : slowestActive;
     }
 
     /**
@@ -194,14 +338,10 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         for (Map.Entry<String, CityProgress> city : progress.entrySet()) {
             Long streamTime = clockStore.get(city.getKey());
             long watermark = watermark(city.getValue(), wallClockMs);
-            if (streamTime == null || watermark <= streamTime) {
+            if (watermark == Long.MIN_VALUE || streamTime != null && watermark <= streamTime) {
                 continue;
             }
-            clockStore.put(city.getKey(), watermark);
-            long target = closedUpTo(watermark);
-            if (target > closedUpTo(streamTime)) {
-                closePanes(city.getKey(), target);
-            }
+            moveClock(city.getKey(), streamTime, watermark);
         }
     }
 
@@ -209,6 +349,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private static final class CityProgress {
         final long firstSeen;
         long earliest = Long.MAX_VALUE;
+        /** Newest publication time of the city's reference data; the clock only while it has no event source. */
+        long newestReference = Long.MIN_VALUE;
         /** Per input partition: newest event time, and the wall time it was seen. */
         final Map<String, long[]> sources = new HashMap<>();
 
@@ -217,15 +359,49 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         }
     }
 
+    /**
+     * Keeps the area's population and lets the city's per-capita series of that area publish with it: values
+     * withheld while it was unknown appear at the next live interval.
+     */
+    private void updatePopulation(Contribution update) {
+        String key = update.city() + SeriesKey.SEPARATOR + update.scope();
+        if (update.numerator() > 0) {
+            populationStore.put(key, update.numerator());
+        } else {
+            populationStore.delete(key);
+        }
+        Long streamTime = clockStore.get(update.city());
+        if (streamTime == null) {
+            return;
+        }
+        List<String> perCapita = new ArrayList<>();
+        try (KeyValueIterator<String, SeriesTotals> all = totalsStore.range(SeriesKey.cityRangeFrom(update.city()),
+                SeriesKey.cityRangeTo(update.city()))) {
+            while (all.hasNext()) {
+                SeriesKey series = SeriesKey.parse(all.next().key);
+                if (series.scope().equals(update.scope())
+                        && IndicatorCatalogue.require(series.indicatorId()).measure().isPerCapita()) {
+                    perCapita.add(series.storeKey());
+                }
+            }
+        }
+        perCapita.forEach(series -> pendingStore.put(series, streamTime));
+    }
+
     /** Every pane ending at or before this instant is closed when stream time is {@code streamTime}. */
     private long closedUpTo(long streamTime) {
         return panes.startOf(streamTime - graceMs);
     }
 
+    /** The same for the series of an indicator that settles {@code settleMs}: its panes close that much later. */
+    private long closedUpTo(long streamTime, long settleMs) {
+        return panes.startOf(streamTime - settleMs - graceMs);
+    }
+
     private void countLate(IndicatorDefinition definition, SeriesKey series, Contribution contribution,
                            long streamTime, long closedBefore) {
         // Counted in the pane where stream time is, so the series' current windows report it as lateEventCount.
-        long currentPane = panes.startOf(streamTime);
+        long currentPane = panes.startOf(streamTime - definition.settle().toMillis());
         addToPane(series, currentPane, Tally.lateEvent());
         SeriesTotals totals = totalsOrNew(series, closedBefore);
         totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
@@ -271,29 +447,57 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return totals;
     }
 
-    /** Advances every series of the city to {@code target}, emitting the finals of the windows that close. */
-    private void closePanes(String city, long target) {
-        List<KeyValue<String, SeriesTotals>> advanced = new ArrayList<>();
-        try (KeyValueIterator<String, SeriesTotals> all =
-                     totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
-            while (all.hasNext()) {
-                KeyValue<String, SeriesTotals> entry = all.next();
-                if (entry.value.closedUpTo < target) {
-                    advanced.add(entry);
+    /**
+     * Advances every series of the city from {@code from} towards {@code target}, emitting the finals of the windows
+     * that close, in chunks of about {@value #CATCH_UP_STEPS} pane steps, until the target or this call's deadline;
+     * returns how far the city's panes are closed (pane-aligned, at least one chunk past {@code from}).
+     */
+    private long closePanes(String city, long from, long target) {
+        long reached = from;
+        while (reached < target) {
+            List<KeyValue<String, SeriesTotals>> behind = new ArrayList<>();
+            try (KeyValueIterator<String, SeriesTotals> all =
+                         totalsStore.range(SeriesKey.cityRangeFrom(city), SeriesKey.cityRangeTo(city))) {
+                while (all.hasNext()) {
+                    KeyValue<String, SeriesTotals> entry = all.next();
+                    if (entry.value.closedUpTo < target - settleOf(entry.key)) {
+                        behind.add(entry);
+                    }
                 }
             }
-        }
-        // Written after the scan: stores are not to be modified under an open iterator.
-        for (KeyValue<String, SeriesTotals> entry : advanced) {
-            SeriesKey series = SeriesKey.parse(entry.key);
-            SeriesTotals totals = entry.value;
-            boolean keep = advance(series, IndicatorCatalogue.require(series.indicatorId()), totals, target);
-            if (keep) {
-                totalsStore.put(entry.key, totals);
-            } else {
-                totalsStore.delete(entry.key);
+            if (behind.isEmpty()) {
+                return target;
+            }
+            if (reached == Long.MIN_VALUE) {
+                // The city's first clock: its series start where their first contributions put them.
+                reached = behind.stream().mapToLong(entry -> entry.value.closedUpTo + settleOf(entry.key)).min()
+                        .getAsLong();
+            }
+            long chunkMs = Math.max(1, CATCH_UP_STEPS / behind.size()) * panes.sizeMs();
+            long next = target - reached <= chunkMs ? target : reached + chunkMs;
+            // Written after the scan: stores are not to be modified under an open iterator.
+            for (KeyValue<String, SeriesTotals> entry : behind) {
+                SeriesKey series = SeriesKey.parse(entry.key);
+                IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
+                // A settling series closes its panes that much after the city's other series.
+                long seriesNext = next - definition.settle().toMillis();
+                SeriesTotals totals = entry.value;
+                if (totals.closedUpTo >= seriesNext) {
+                    continue;
+                }
+                boolean keep = advance(series, definition, totals, seriesNext);
+                if (keep) {
+                    totalsStore.put(entry.key, totals);
+                } else {
+                    totalsStore.delete(entry.key);
+                }
+            }
+            reached = next;
+            if (System.nanoTime() - catchUpDeadline > 0) {
+                break;
             }
         }
+        return reached;
     }
 
     /** Closes the series' panes up to {@code target}; returns false when the series is idle and can be forgotten. */
@@ -303,13 +507,18 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long paneMs = panes.sizeMs();
         while (totals.closedUpTo < target) {
             long start = totals.closedUpTo;
-            if (totals.lastDataPane < start && (level || totals.rollingEmpty())) {
-                // Nothing ahead and nothing left to slide out: jump instead of stepping through idle panes.
-                skipIdle(series, definition, totals, target, zone);
-                break;
+            if (level || totals.rollingEmpty()) {
+                // Nothing left to slide out: jump to the next pane with data instead of stepping through idle panes
+                // (a series first seen while its city closes a month of backfill would otherwise step through all).
+                long next = totals.lastDataPane < start ? Long.MAX_VALUE : nextDataPane(series, start);
+                if (next > start) {
+                    skipIdle(series, definition, totals, Math.min(next, target), zone);
+                    continue;
+                }
             }
             String paneKey = series.paneKey(start);
             Tally entering = paneStore.get(paneKey);
+            boolean changed = entering != null;
             long end = start + paneMs;
             if (level) {
                 totals.level.add(entering);
@@ -324,6 +533,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                     String leavingKey = series.paneKey(start - window.lengthMs());
                     Tally leaving = paneStore.get(leavingKey);
                     total.subtract(leaving);
+                    changed |= leaving != null;
                     if (leaving != null && window.lengthMs() == longestRollingMs) {
                         paneStore.delete(leavingKey);
                     }
@@ -344,8 +554,46 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             totals.closedUpTo = end;
             emitFinals(series, definition, totals, end, zone);
+            if (!changed && end < target) {
+                // Nothing entered or left: the totals stay as they are until the next pane with data enters or
+                // leaves a window, so jump there (a few seeks) rather than step through the panes in between.
+                long next = nextChange(series, level, end);
+                if (next > end) {
+                    skipIdle(series, definition, totals, Math.min(next, target), zone);
+                }
+            }
         }
         return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
+    }
+
+    /** How much later than the city's other series the series of this store key closes its panes. */
+    private static long settleOf(String seriesStoreKey) {
+        return IndicatorCatalogue.require(SeriesKey.parse(seriesStoreKey).indicatorId()).settle().toMillis();
+    }
+
+    /**
+     * The first pane boundary at or after {@code from} where the series' totals change: a pane with data enters
+     * (levels, rolling windows and the day alike), or, for a rolling window of length L, a pane with data leaves it
+     * (at its start + L). Long.MAX_VALUE when nothing is ahead.
+     */
+    private long nextChange(SeriesKey series, boolean level, long from) {
+        long next = nextDataPane(series, from);
+        if (!level) {
+            for (WindowSpec window : rolling) {
+                long leaving = nextDataPane(series, from - window.lengthMs());
+                if (leaving != Long.MAX_VALUE) {
+                    next = Math.min(next, leaving + window.lengthMs());
+                }
+            }
+        }
+        return next;
+    }
+
+    /** The start of the series' first pane with data at or after {@code from}, or Long.MAX_VALUE. */
+    private long nextDataPane(SeriesKey series, long from) {
+        try (KeyValueIterator<String, Tally> next = paneStore.range(series.paneKey(from), series.paneRangeEnd())) {
+            return next.hasNext() ? SeriesKey.paneStartOf(next.next().key) : Long.MAX_VALUE;
+        }
     }
 
     /** The finals of the windows ending at {@code end}, a pane boundary just closed. */
@@ -365,16 +613,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         }
     }
 
-    /** Moves an idle series to {@code target}: only finals of a level, or the day's final, can still be due. */
+    /**
+     * Moves a series to {@code target} across panes where nothing enters or leaves any window: every window keeps
+     * its value, so the finals due on the way are the current totals (none for an empty ratio), and the day's.
+     */
     private void skipIdle(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target,
                           ZoneId zone) {
         long from = totals.closedUpTo;
-        if (definition.measure().isLevel() && !totals.level.isEmpty()) {
-            for (WindowSpec window : rolling) {
-                long step = window.finalStepMs();
-                for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
-                    emitFinal(series, definition, totals, window, end - window.lengthMs(), end, totals.level);
-                }
+        boolean level = definition.measure().isLevel();
+        for (WindowSpec window : rolling) {
+            Tally value = level ? totals.level : totals.rolling(window.label());
+            if (!level && value.isEmpty()) {
+                continue; // no value to publish, whatever the boundary
+            }
+            long step = window.finalStepMs();
+            for (long end = Math.floorDiv(from, step) * step + step; end <= target; end += step) {
+                emitFinal(series, definition, totals, window, end - window.lengthMs(), end, value);
             }
         }
         if (calendarDay != null) {
@@ -393,7 +647,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     private void emitFinal(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
                            long from, long to, Tally value) {
-        if (value.isEmpty()) {
+        if (!publishable(definition, totals, window, to, value)) {
             return; // an empty window has no value: nothing is published rather than a 0%
         }
         String frequency = window.isRolling() ? window.finalStep().toString() : "P1D";
@@ -403,7 +657,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     private void emit(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
                       IndicatorValues.Period period, Tally value, long timestamp) {
-        IndicatorValue indicatorValue = IndicatorValues.of(definition, series, period, value);
+        long population = 0;
+        if (definition.measure().isPerCapita()) {
+            Long known = populationStore.get(series.city() + SeriesKey.SEPARATOR + series.scope());
+            if (known == null) {
+                metrics.record(EngineMetrics.NO_POPULATION, definition.id());
+                return;
+            }
+            population = known;
+        }
+        IndicatorValue indicatorValue = IndicatorValues.of(definition, series, period, value, population);
         String key = series.outputKey(window.label());
         boolean latest = totals.advanceLatest(window.label(), period.to());
         context.forward(new Record<>(key, new Emission.Value(key, indicatorValue, latest), timestamp));
@@ -411,6 +674,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     /** Every live interval: moves quiet cities on, then publishes what changed. */
     private void punctuate(long wallClockMs) {
+        catchUpDeadline = System.nanoTime() + PUNCTUATE_CATCH_UP_NANOS;
         advanceToWatermarks(wallClockMs);
         if (idleAdvanceAfterMs > 0) {
             advanceIdleCities(wallClockMs);
@@ -430,6 +694,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             all.forEachRemaining(cities::add);
         }
         for (KeyValue<String, Long> city : cities) {
+            if (city.key.equals(LAYOUT_KEY)) {
+                continue;
+            }
             long[] quiet = idleness.computeIfAbsent(city.key, c -> new long[] {wallClockMs, wallClockMs});
             long quietSince = quiet[0];
             long lastTick = quiet[1];
@@ -442,11 +709,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             if (advanced <= streamTime) {
                 continue;
             }
-            clockStore.put(city.key, advanced);
-            long target = closedUpTo(advanced);
-            if (target > closedUpTo(streamTime)) {
-                closePanes(city.key, target);
-            }
+            moveClock(city.key, streamTime, advanced);
         }
     }
 
@@ -459,17 +722,21 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
         }
         for (String storeKey : pending) {
-            pendingStore.delete(storeKey);
-            SeriesTotals totals = totalsStore.get(storeKey);
-            if (totals == null) {
-                continue; // went idle and was forgotten since
-            }
             SeriesKey series = SeriesKey.parse(storeKey);
             Long streamTime = clockStore.get(series.city());
             if (streamTime == null) {
-                continue;
+                continue; // the city is in its startup grace: its live values follow once it has a clock
             }
-            emitLive(series, IndicatorCatalogue.require(series.indicatorId()), totals, streamTime, wallClockMs);
+            SeriesTotals totals = totalsStore.get(storeKey);
+            if (totals == null) {
+                pendingStore.delete(storeKey);
+                continue; // went idle and was forgotten since
+            }
+            IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
+            if (totals.lastDataPane < panes.endOf(streamTime - definition.settle().toMillis())) {
+                pendingStore.delete(storeKey);
+            } // else data ahead of the city's clock: its live value follows as the clock reaches it
+            emitLive(series, definition, totals, streamTime, wallClockMs);
             totalsStore.put(storeKey, totals);
         }
     }
@@ -479,7 +746,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         ZoneId zone = config.zoneOf(series.city());
         boolean level = definition.measure().isLevel();
         long paneMs = panes.sizeMs();
-        long current = panes.endOf(streamTime);
+        long current = panes.endOf(streamTime - definition.settle().toMillis());
         // The panes not yet closed: grace / pane size + 1 of them, whatever the windows' lengths.
         Map<Long, Tally> open = new HashMap<>();
         for (long start = totals.closedUpTo; start < current; start += paneMs) {
@@ -521,12 +788,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private void emitLiveValue(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals,
                                WindowSpec window, long from, long to, Tally value, long streamTime,
                                long wallClockMs) {
-        if (value.isEmpty()) {
+        if (!publishable(definition, totals, window, to, value)) {
             return;
         }
         emit(series, definition, totals, window,
                 new IndicatorValues.Period(window.label(), from, to, liveFrequency, false, wallClockMs), value,
                 streamTime);
+    }
+
+    /**
+     * Whether a window's value is published: an empty window has no value (not 0%), except a count that has fallen
+     * to zero, which is a value; before the series' first contribution the count is not known, so not published.
+     */
+    private static boolean publishable(IndicatorDefinition definition, SeriesTotals totals, WindowSpec window,
+                                       long periodTo, Tally value) {
+        return !value.isEmpty() || definition.measure().zeroIsAValue()
+                && (totals.lastDataPane < periodTo || totals.latestPeriodTo.containsKey(window.label()));
     }
 
     @Override

@@ -46,10 +46,33 @@ public record SeriesKey(String city, String indicatorId, String scope) {
     }
 
     /**
-     * The store key of one pane of this series. Panes are only ever read by exact key, never scanned, so the start
-     * needs no padding; it sits between city and indicator id, neither of which contains '|', so keys are unique.
+     * The store key of one pane of this series: the series key, then the pane's start zero-padded to 13 digits, so
+     * that a series' panes sort by time and the next pane with data is one seek ({@link #paneRangeEnd}). Scopes
+     * never contain '|', so no series' key is a prefix of another's pane keys.
      */
     String paneKey(long paneStartMs) {
-        return city + SEPARATOR + paneStartMs + SEPARATOR + indicatorId + SEPARATOR + scope;
+        if (paneStartMs < 0) {
+            throw new IllegalArgumentException("pane before 1970: " + paneStartMs);
+        }
+        String digits = Long.toString(paneStartMs);
+        StringBuilder key = new StringBuilder(storeKey().length() + 1 + PANE_DIGITS).append(storeKey())
+                .append(SEPARATOR);
+        for (int i = digits.length(); i < PANE_DIGITS; i++) {
+            key.append('0');
+        }
+        return key.append(digits).toString();
     }
+
+    /** An upper bound of this series' pane keys: ':' sorts after every digit. */
+    String paneRangeEnd() {
+        return storeKey() + SEPARATOR + ':';
+    }
+
+    /** The pane start of one of this series' pane keys. */
+    static long paneStartOf(String paneKey) {
+        return Long.parseLong(paneKey.substring(paneKey.lastIndexOf(SEPARATOR) + 1));
+    }
+
+    /** Digits of epoch milliseconds until the year 2286. */
+    private static final int PANE_DIGITS = 13;
 }

@@ -26,13 +26,13 @@ public final class StateSerdes {
 
     /** Writes one value to a DataOutput. */
     @FunctionalInterface
-    interface Writer<T> {
+    public interface Writer<T> {
         void write(T value, DataOutput out) throws IOException;
     }
 
     /** Reads one value from a DataInput. */
     @FunctionalInterface
-    interface Reader<T> {
+    public interface Reader<T> {
         T read(DataInput in) throws IOException;
     }
 
@@ -60,7 +60,11 @@ public final class StateSerdes {
         out.writeLong(c.denominator());
         out.writeLong(c.samples());
         out.writeDouble(c.sample());
-        EventOrigin origin = c.origin();
+        writeOrigin(c.origin(), out);
+    }
+
+    /** An event's origin in the engine's binary formats (contributions, and other records that carry one). */
+    public static void writeOrigin(EventOrigin origin, DataOutput out) throws IOException {
         out.writeUTF(origin.eventId());
         out.writeUTF(origin.sourceTopic());
         out.writeInt(origin.sourcePartition());
@@ -70,6 +74,16 @@ public final class StateSerdes {
             out.writeUTF(origin.sourceKey());
         }
         out.writeLong(origin.payloadSize());
+    }
+
+    /** Reads what {@link #writeOrigin} wrote. */
+    public static EventOrigin readOrigin(DataInput in) throws IOException {
+        String eventId = in.readUTF();
+        String topic = in.readUTF();
+        int partition = in.readInt();
+        long offset = in.readLong();
+        String key = in.readBoolean() ? in.readUTF() : null;
+        return new EventOrigin(eventId, topic, partition, offset, key, in.readLong());
     }
 
     private static Contribution readContribution(DataInput in) throws IOException {
@@ -85,17 +99,12 @@ public final class StateSerdes {
         long denominator = in.readLong();
         long samples = in.readLong();
         double sample = in.readDouble();
-        String eventId = in.readUTF();
-        String topic = in.readUTF();
-        int partition = in.readInt();
-        long offset = in.readLong();
-        String key = in.readBoolean() ? in.readUTF() : null;
-        long payloadSize = in.readLong();
         return new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples, sample,
-                new EventOrigin(eventId, topic, partition, offset, key, payloadSize));
+                readOrigin(in));
     }
 
-    static <T> Serde<T> of(String what, Writer<T> writer, Reader<T> reader) {
+    /** A serde of the engine's own binary state format; {@code what} names it in errors. */
+    public static <T> Serde<T> of(String what, Writer<T> writer, Reader<T> reader) {
         Serializer<T> serializer = (topic, value) -> {
             if (value == null) {
                 return null;

@@ -32,4 +32,18 @@ public enum Measure {
     public boolean isLevel() {
         return level;
     }
+
+    /** True for measures divided by the population of their area, which the engine must know to publish them. */
+    public boolean isPerCapita() {
+        return this == RATE_PER_100K_PER_DAY || this == LEVEL_PER_100K;
+    }
+
+    /**
+     * True when a tally that has fallen to nothing is still a value: a count of open requests that drops to 0 must
+     * be published as 0, or dashboards would keep showing the last non-zero count. For every other measure an empty
+     * window means no data, which is not 0%.
+     */
+    public boolean zeroIsAValue() {
+        return this == LEVEL_COUNT || this == LEVEL_PER_100K;
+    }
 }

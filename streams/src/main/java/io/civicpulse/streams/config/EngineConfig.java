@@ -24,7 +24,7 @@ import io.civicpulse.streams.windows.WindowSpec;
 public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration grace, Duration liveInterval,
                            Duration dedupHorizon, Duration maxFutureSkew, Instant earliestEventTime,
                            ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit,
-                           Duration idleAdvanceAfter, Duration sourceStartupGrace) {
+                           Duration idleAdvanceAfter, Duration sourceStartupGrace, Duration sourceQuietAfter) {
 
     public static final String PREFIX = "civicpulse.";
     public static final String PANE_SIZE = "civicpulse.pane.size";
@@ -49,6 +49,12 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
      * seen, so that every input partition's task delivers its first events before any window closes.
      */
     public static final String SOURCE_STARTUP_GRACE = "civicpulse.source.startup.grace";
+    /**
+     * How long an input partition may deliver nothing for a city before it stops holding the city's stream time
+     * back. A partition that is backfilling delivers continuously; one that went quiet (a sparse Open311 partition,
+     * a service used twice an hour) will deliver new events next, so it must not keep the city's windows open.
+     */
+    public static final String SOURCE_QUIET_AFTER = "civicpulse.source.quiet.after";
 
     /** The defaults, in one place. */
     public static Map<String, String> defaults() {
@@ -71,6 +77,7 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         // Longer than any pause of a live feed, so that only a city that really went quiet is moved on.
         defaults.put(IDLE_ADVANCE_AFTER, "PT10M");
         defaults.put(SOURCE_STARTUP_GRACE, "PT30S");
+        defaults.put(SOURCE_QUIET_AFTER, "PT30S");
         return defaults;
     }
 
@@ -78,6 +85,10 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         Objects.requireNonNull(paneSize, "paneSize");
         Objects.requireNonNull(idleAdvanceAfter, "idleAdvanceAfter");
         Objects.requireNonNull(sourceStartupGrace, "sourceStartupGrace");
+        Objects.requireNonNull(sourceQuietAfter, "sourceQuietAfter");
+        if (sourceQuietAfter.isNegative() || sourceQuietAfter.isZero()) {
+            throw new IllegalArgumentException(SOURCE_QUIET_AFTER + " must be positive");
+        }
         windows = List.copyOf(windows);
         cityZones = Map.copyOf(cityZones);
         Panes panes = Panes.of(paneSize);
@@ -154,7 +165,8 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         return new EngineConfig(paneSize, windows, duration(merged, GRACE), duration(merged, LIVE_INTERVAL),
                 duration(merged, DEDUP_HORIZON), duration(merged, MAX_FUTURE_SKEW), earliest,
                 zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit,
-                duration(merged, IDLE_ADVANCE_AFTER), duration(merged, SOURCE_STARTUP_GRACE));
+                duration(merged, IDLE_ADVANCE_AFTER), duration(merged, SOURCE_STARTUP_GRACE),
+                duration(merged, SOURCE_QUIET_AFTER));
     }
 
     /** The city's time zone, for its calendar days. */

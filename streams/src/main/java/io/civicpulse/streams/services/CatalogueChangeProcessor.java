@@ -111,15 +111,18 @@ public final class CatalogueChangeProcessor implements Processor<String, Receive
         long denominator = bit(now, ACTIVE) - bit(was, ACTIVE);
         long numerator = bit(now, ONLINE) - bit(was, ONLINE);
         List<Contribution> changes = new ArrayList<>(1);
+        // A catalogue change is valid whatever its publisher's clock says; one stamped in the future applies from now
+        // rather than moving the city's clock ahead.
+        long at = Math.min(record.timestamp(), context.currentSystemTimeMs());
         if (denominator != 0 || numerator != 0) {
             EventOrigin origin = new EventOrigin("catalogue:" + key + "@" + offset, topic, partition, offset,
                     record.key(), record.value() == null ? 0 : record.value().size());
             // sampleCount of the level is the number of active services: the entries behind the value.
-            changes.add(new Contribution(city, AVAILABILITY, ScopeKind.CITY_SCOPE, record.timestamp(), numerator,
+            changes.add(new Contribution(city, AVAILABILITY, ScopeKind.CITY_SCOPE, at, numerator,
                     denominator, denominator, Double.NaN, origin));
         }
         context.forward(record.withValue(new Checked.Accepted(new EventContributions(
-                "catalogue:" + topic + "/" + partition + "@" + offset, record.timestamp(), changes))));
+                "catalogue:" + topic + "/" + partition + "@" + offset, at, changes))));
     }
 
     private static long bit(int flags, int bit) {

@@ -52,6 +52,7 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
     public void init(ProcessorContext<String, Checked> context) {
         this.context = context;
         this.metrics = new EngineMetrics(context.metrics());
+        rules.init(context);
     }
 
     @Override
@@ -64,7 +65,7 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         long offset = metadata == null ? -1 : metadata.offset();
         Problem problem = event == null
                 ? Problem.of(DeadLetters.MISSING_FIELD, "record has no value (a tombstone on an event topic)", "value")
-                : problem(event);
+                : problem(event, context.currentSystemTimeMs());
         if (problem != null) {
             reject(record, received, event, problem, topic, partition, offset);
             return;
@@ -105,6 +106,24 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         return null;
     }
 
+    /** Why an id field cannot key state ({@code what} names the record in the message), or null when it can. */
+    public static Problem unusableId(String what, String field, String value) {
+        if (value == null || value.isBlank()) {
+            return Problem.of(DeadLetters.MISSING_FIELD, what + " has no " + field, field);
+        }
+        String invalid = invalidScope(value);
+        return invalid == null ? null : Problem.of(DeadLetters.INVALID_FIELD, field + ": " + invalid, field);
+    }
+
+    /** A feed file's own time ahead of when it was received by more than the allowed skew, or null. */
+    public static Problem feedAheadOfReceipt(Instant feedTimestamp, Instant ingestedAt, long maxSkewMs) {
+        if (feedTimestamp.toEpochMilli() <= ingestedAt.toEpochMilli() + maxSkewMs) {
+            return null;
+        }
+        return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "feed timestamp " + feedTimestamp + " is more than "
+                + Duration.ofMillis(maxSkewMs) + " after it was received (" + ingestedAt + ")", "feedTimestamp");
+    }
+
     private static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
     }
@@ -120,7 +139,12 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
         context.forward(record.withValue(new Checked.Rejected(deadLetter)));
     }
 
-    private Problem problem(V event) {
+    /**
+     * Why {@code event} cannot be used (the checks common to all events, then its type's), or null, when the engine's
+     * wall clock reads {@code nowMs}. Public for processors that check events of their own input the same way before
+     * doing more with them.
+     */
+    public Problem problem(V event, long nowMs) {
         String city = rules.city(event);
         if (city == null || city.isBlank()) {
             return Problem.of(DeadLetters.MISSING_CITY, "event has no city", "city");
@@ -145,6 +169,13 @@ public final class ValidationProcessor<V> implements Processor<String, Received<
             return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "event time " + Instant.ofEpochMilli(eventTime)
                     + " is more than " + Duration.ofMillis(maxSkewMs) + " after it was received ("
                     + Instant.ofEpochMilli(ingestedAt) + ")", "eventTime");
+        }
+        // The producer's own clock is not enough: a producer whose clock runs a year ahead stamps both times. An
+        // event from the future would move its city's stream time ahead and make every true event late.
+        if (eventTime > nowMs + maxSkewMs) {
+            return Problem.of(DeadLetters.FUTURE_TIMESTAMP, "event time " + Instant.ofEpochMilli(eventTime)
+                    + " is more than " + Duration.ofMillis(maxSkewMs) + " ahead of the engine's clock ("
+                    + Instant.ofEpochMilli(nowMs) + ")", "eventTime");
         }
         return rules.problem(event);
     }

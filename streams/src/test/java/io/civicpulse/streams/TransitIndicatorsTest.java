@@ -1,0 +1,121 @@
+package io.civicpulse.streams;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.streams.mobility.StopObservationRules;
+import io.civicpulse.streams.sketch.QuantileSketch;
+
+/** pt.on-time-performance and pt.delay-p50/p90 over observed stop events, against hand-computed expectations. */
+class TransitIndicatorsTest {
+
+    private static final Instant T = Instant.parse("2026-03-10T10:00:00Z");
+    private static final String OTP = "sofia/pt.on-time-performance/";
+
+    @TempDir
+    Path stateDir;
+    private EngineTestKit kit;
+    private int stops;
+
+    @BeforeEach
+    void start(TestInfo test) {
+        kit = new EngineTestKit("transit-" + test.getTestMethod().orElseThrow().getName(), stateDir);
+    }
+
+    @AfterEach
+    void stop() {
+        kit.close();
+    }
+
+    /** A stop event observed 30 s after the previous one, whatever its delay, so that none is late. */
+    private void observed(String city, String route, int delaySeconds) {
+        stops++;
+        kit.send(kit.observation(city, route, "trip-" + stops, "S" + stops,
+                T.plusSeconds(30L * stops - delaySeconds), delaySeconds));
+    }
+
+    @Test
+    void onTimePerformanceIncludesBothBoundsOfMinus60ToPlus180Seconds() {
+        for (int delay : new int[] {-61, -60, 0, 180, 181}) {
+            observed("sofia", "94", delay);
+        }
+        kit.tick();
+
+        IndicatorValue city = kit.lastLive(OTP + "city/PT15M");
+        assertThat(city.getNumerator()).isEqualTo(3);
+        assertThat(city.getDenominator()).isEqualTo(5);
+        assertThat(city.getKpiValue()).isEqualTo(60.0);
+        assertThat(kit.lastLive(OTP + "route:94/PT15M").getKpiValue()).isEqualTo(60.0);
+    }
+
+    @Test
+    void delayPercentilesInterpolateBetweenRanks() {
+        for (int delay : new int[] {600, 0, 300, 60, 120}) {
+            observed("sofia", "94", delay);
+        }
+        kit.tick();
+
+        double bound = QuantileSketch.ALPHA * 100;
+        // p50: rank 0.5 * 4 = 2 -> 120 s. p90: rank 3.6 -> 300 + 0.6 * (600 - 300) = 480 s.
+        assertThat(kit.lastLive("sofia/pt.delay-p50/city/PT15M").getKpiValue()).isCloseTo(120.0,
+                withinPercentage(bound));
+        IndicatorValue p90 = kit.lastLive("sofia/pt.delay-p90/route:94/PT1H");
+        assertThat(p90.getKpiValue()).isCloseTo(480.0, withinPercentage(bound));
+        assertThat(p90.getSampleCount()).isEqualTo(5);
+        assertThat(p90.getUnit()).isEqualTo("s");
+    }
+
+    @Test
+    void delayBeyondThreeHoursIsCountedAsNoiseNotUsed() {
+        observed("sofia", "94", 30);
+        observed("sofia", "94", 3 * 3600 + 1);
+        kit.tick();
+
+        assertThat(kit.lastLive(OTP + "city/PT15M").getDenominator()).isEqualTo(1);
+        assertThat(kit.metric(StopObservationRules.NOISE, "stop-observations")).isEqualTo(1);
+    }
+
+    @Test
+    void twoCitiesWithTheSameRouteIdsAreKeptApart() {
+        observed("sofia", "94", 0);
+        observed("patras", "94", 600);
+        kit.tick();
+
+        assertThat(kit.lastLive(OTP + "route:94/PT15M").getKpiValue()).isEqualTo(100.0);
+        assertThat(kit.lastLive("patras/pt.on-time-performance/route:94/PT15M").getKpiValue()).isEqualTo(0.0);
+    }
+
+    @Test
+    void stopEventDerivedTwiceCountsOnce() {
+        var observation = kit.observation("sofia", "94", "trip-1", "S1", T.plusSeconds(30), 45);
+        kit.send(observation);
+        kit.send(observation);
+        kit.tick();
+
+        assertThat(kit.lastLive(OTP + "city/PT15M").getDenominator()).isEqualTo(1);
+    }
+
+    @Test
+    void tripUpdatesFlowThroughStopObservationsIntoOnTimePerformance() {
+        LocalDate day = LocalDate.of(2026, 3, 10);
+        kit.send(kit.tripUpdate("sofia", "t1", "94", day, T,
+                EngineTestKit.arrival("A1", T.plusSeconds(60), T.plusSeconds(60 + 240))));
+        kit.send(kit.tripUpdate("sofia", "t1", "94", day, T.plusSeconds(400)));
+        kit.tick();
+
+        IndicatorValue city = kit.lastLive(OTP + "city/PT15M");
+        assertThat(city.getNumerator()).isEqualTo(0);
+        assertThat(city.getDenominator()).isEqualTo(1);
+    }
+}
