@@ -77,10 +77,7 @@ public final class SeriesTotals {
     }
 
     public static SeriesTotals readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown series totals format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "series totals");
         SeriesTotals totals = new SeriesTotals(in.readLong(), in.readLong(), in.readLong());
         int windows = in.readInt();
         for (int i = 0; i < windows; i++) {

@@ -63,6 +63,17 @@ public final class StateSerdes {
         writeOrigin(c.origin(), out);
     }
 
+    /**
+     * Reads a record's format version and refuses any other than {@code expected}: a state written in a format this
+     * engine does not know must stop the task, not be misread.
+     */
+    public static void readFormat(DataInput in, byte expected, String what) throws IOException {
+        byte version = in.readByte();
+        if (version != expected) {
+            throw new IOException("unknown " + what + " format " + version);
+        }
+    }
+
     /** An event's origin in the engine's binary formats (contributions, and other records that carry one). */
     public static void writeOrigin(EventOrigin origin, DataOutput out) throws IOException {
         out.writeUTF(origin.eventId());
@@ -87,10 +98,7 @@ public final class StateSerdes {
     }
 
     private static Contribution readContribution(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != CONTRIBUTION_FORMAT) {
-            throw new IOException("unknown contribution format " + version);
-        }
+        readFormat(in, CONTRIBUTION_FORMAT, "contribution");
         String city = in.readUTF();
         String indicatorId = in.readUTF();
         String scope = in.readUTF();

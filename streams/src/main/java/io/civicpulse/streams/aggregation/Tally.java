@@ -124,10 +124,7 @@ public final class Tally {
     }
 
     public static Tally readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown tally format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "tally");
         Tally tally = new Tally();
         tally.numerator = in.readLong();
         tally.denominator = in.readLong();

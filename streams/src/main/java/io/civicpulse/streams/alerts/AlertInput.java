@@ -92,10 +92,7 @@ sealed interface AlertInput {
     }
 
     private static AlertInput readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown alert input format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "alert input");
         byte kind = in.readByte();
         if (kind == ROUTE) {
             return new RouteChange(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(), StateSerdes.readOrigin(in));

@@ -100,10 +100,7 @@ final class AlertState {
     }
 
     private static AlertState readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown alert state format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "alert state");
         long versionMs = in.readLong();
         boolean removed = in.readBoolean();
         int routeCount = in.readInt();

@@ -62,10 +62,7 @@ record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean
     }
 
     private static SharedVehicleState readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown shared vehicle state format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "shared vehicle state");
         return new SharedVehicleState(in.readBoolean(), in.readLong(), in.readLong(), in.readBoolean(),
                 in.readBoolean(), in.readInt());
     }

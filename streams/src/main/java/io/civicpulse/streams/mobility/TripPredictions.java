@@ -93,10 +93,7 @@ final class TripPredictions {
     }
 
     private static TripPredictions readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown trip predictions format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "trip predictions");
         TripPredictions trip = new TripPredictions(in.readUTF(), in.readLong());
         int visits = in.readInt();
         for (int i = 0; i < visits; i++) {

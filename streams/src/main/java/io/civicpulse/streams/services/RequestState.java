@@ -36,10 +36,7 @@ record RequestState(boolean open, long versionMs, long seenAtMs, String serviceC
     }
 
     private static RequestState readFrom(DataInput in) throws IOException {
-        byte version = in.readByte();
-        if (version != FORMAT_VERSION) {
-            throw new IOException("unknown request state format " + version);
-        }
+        StateSerdes.readFormat(in, FORMAT_VERSION, "request state");
         boolean open = in.readBoolean();
         long versionMs = in.readLong();
         long seenAtMs = in.readLong();
