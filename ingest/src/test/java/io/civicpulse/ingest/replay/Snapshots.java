@@ -3,21 +3,19 @@ package io.civicpulse.ingest.replay;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.transit.realtime.GtfsRealtime;
 
+import io.civicpulse.ingest.simulator.FeedClient;
+
 /** Hand-made recordings and a plain HTTP client, for tests that need exact control over the snapshots. */
 final class Snapshots {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private Snapshots() {
     }
@@ -50,19 +48,9 @@ final class Snapshots {
         return write(dir, "sofia", feed, at, feed(at, feed + "-" + at.getEpochSecond()));
     }
 
+    /** A plain GET, as a poller makes it. */
     static HttpResponse<byte[]> get(URI uri, String... headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET();
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return FeedClient.get(uri, headers);
     }
 
     /** The header timestamp of a served GTFS-Realtime feed. */

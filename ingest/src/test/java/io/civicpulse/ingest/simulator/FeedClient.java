@@ -13,8 +13,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.transit.realtime.GtfsRealtime.FeedMessage;
 
-/** What a poller does, for the tests: plain HTTP GETs against the simulator, decoding with the real libraries. */
-final class FeedClient {
+/**
+ * What a poller does, for the tests: plain HTTP GETs against the simulator (or a replay), decoding with the real
+ * libraries.
+ */
+public final class FeedClient {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -22,7 +25,7 @@ final class FeedClient {
     private FeedClient() {
     }
 
-    static HttpResponse<byte[]> get(URI uri, String... headers) {
+    public static HttpResponse<byte[]> get(URI uri, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET();
         if (headers.length > 0) {
             request.headers(headers);
