@@ -3,7 +3,6 @@ package io.civicpulse.streams.alerts;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -76,15 +75,7 @@ sealed interface AlertInput {
             out.writeLong(alert.alertTimeMs());
             out.writeLong(alert.feedTimeMs());
             out.writeBoolean(alert.removed());
-            out.writeInt(alert.routes().size());
-            for (String route : new TreeSet<>(alert.routes())) {
-                out.writeUTF(route);
-            }
-            out.writeInt(alert.periods().size());
-            for (long[] period : alert.periods()) {
-                out.writeLong(period[0]);
-                out.writeLong(period[1]);
-            }
+            AlertState.writeRoutesAndPeriods(alert.routes(), alert.periods(), out);
             StateSerdes.writeOrigin(alert.origin(), out);
         } else {
             throw new IOException("an invalid input is dead-lettered, never repartitioned");
@@ -95,7 +86,8 @@ sealed interface AlertInput {
         StateSerdes.readFormat(in, FORMAT_VERSION, "alert input");
         byte kind = in.readByte();
         if (kind == ROUTE) {
-            return new RouteChange(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(), StateSerdes.readOrigin(in));
+            return new RouteChange(in.readUTF(), in.readUTF(), in.readBoolean(), in.readLong(),
+                    StateSerdes.readOrigin(in));
         }
         if (kind != ALERT) {
             throw new IOException("unknown alert input kind " + kind);
@@ -106,16 +98,8 @@ sealed interface AlertInput {
         long alertTime = in.readLong();
         long feedTime = in.readLong();
         boolean removed = in.readBoolean();
-        int routeCount = in.readInt();
-        Set<String> routes = new TreeSet<>();
-        for (int i = 0; i < routeCount; i++) {
-            routes.add(in.readUTF());
-        }
-        int periodCount = in.readInt();
-        List<long[]> periods = new ArrayList<>(periodCount);
-        for (int i = 0; i < periodCount; i++) {
-            periods.add(new long[] {in.readLong(), in.readLong()});
-        }
+        Set<String> routes = AlertState.readRoutes(in);
+        List<long[]> periods = AlertState.readPeriods(in);
         return new AlertChange(city, feedId, alertId, alertTime, feedTime, removed, routes, periods,
                 StateSerdes.readOrigin(in));
     }

@@ -84,15 +84,7 @@ final class AlertState {
         out.writeByte(FORMAT_VERSION);
         out.writeLong(state.versionMs);
         out.writeBoolean(state.removed);
-        out.writeInt(state.routes.size());
-        for (String route : new TreeSet<>(state.routes)) {
-            out.writeUTF(route);
-        }
-        out.writeInt(state.periods.size());
-        for (long[] period : state.periods) {
-            out.writeLong(period[0]);
-            out.writeLong(period[1]);
-        }
+        writeRoutesAndPeriods(state.routes, state.periods, out);
         out.writeUTF(state.sourceTopic);
         out.writeInt(state.sourcePartition);
         out.writeBoolean(state.inEffect);
@@ -103,17 +95,42 @@ final class AlertState {
         StateSerdes.readFormat(in, FORMAT_VERSION, "alert state");
         long versionMs = in.readLong();
         boolean removed = in.readBoolean();
-        int routeCount = in.readInt();
-        Set<String> routes = new TreeSet<>();
-        for (int i = 0; i < routeCount; i++) {
-            routes.add(in.readUTF());
-        }
-        int periodCount = in.readInt();
-        List<long[]> periods = new ArrayList<>(periodCount);
-        for (int i = 0; i < periodCount; i++) {
-            periods.add(new long[] {in.readLong(), in.readLong()});
-        }
+        Set<String> routes = readRoutes(in);
+        List<long[]> periods = readPeriods(in);
         return new AlertState(versionMs, removed, routes, periods, in.readUTF(), in.readInt(), in.readBoolean(),
                 in.readLong());
+    }
+
+    /** An alert's routes (sorted) and active periods in the alerts' binary formats (state and repartition alike). */
+    static void writeRoutesAndPeriods(Set<String> routes, List<long[]> periods, DataOutput out) throws IOException {
+        out.writeInt(routes.size());
+        for (String route : new TreeSet<>(routes)) {
+            out.writeUTF(route);
+        }
+        out.writeInt(periods.size());
+        for (long[] period : periods) {
+            out.writeLong(period[0]);
+            out.writeLong(period[1]);
+        }
+    }
+
+    /** The routes {@link #writeRoutesAndPeriods} wrote. */
+    static Set<String> readRoutes(DataInput in) throws IOException {
+        int count = in.readInt();
+        Set<String> routes = new TreeSet<>();
+        for (int i = 0; i < count; i++) {
+            routes.add(in.readUTF());
+        }
+        return routes;
+    }
+
+    /** The periods {@link #writeRoutesAndPeriods} wrote, read after {@link #readRoutes}. */
+    static List<long[]> readPeriods(DataInput in) throws IOException {
+        int count = in.readInt();
+        List<long[]> periods = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            periods.add(new long[] {in.readLong(), in.readLong()});
+        }
+        return periods;
     }
 }
