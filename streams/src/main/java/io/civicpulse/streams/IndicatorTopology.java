@@ -1,6 +1,7 @@
 package io.civicpulse.streams;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -77,7 +78,7 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * trip-updates ─ trip-updates-observe ─┬─► civicpulse.mobility.stop-observations.v1 (read back above)
  *                                      └─► dead letters
  * trip-updates, vehicle-positions, scheduled-trips, calendars ─ by city ─ trip-runs ─► merge (TransitTopology)
- *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by series
+ *                                                        └─ accepted ─ dedup ─ contributions ─ repartition by city
  *   ─ indicator-windows ─┬─ values ─► civicpulse.indicators.v1 (+ latest ─► civicpulse.indicators.latest.v1)
  *                        └─ late events ─► dead letters
  * </pre>
@@ -166,18 +167,18 @@ public final class IndicatorTopology {
                 .mapValues(value -> ((Checked.Accepted) value).event(), Named.as("accepted-events"))
                 .process(() -> new DeduplicationProcessor(config.dedupHorizon()), Named.as("events-dedup"),
                         DeduplicationProcessor.STORE)
-                .flatMapValues(EventContributions::contributions, Named.as("events-contributions"))
-                .selectKey((key, contribution) -> contribution.series().storeKey(),
-                        Named.as("contributions-by-series"))
+                .mapValues(EventContributions::contributions, Named.as("events-contributions"))
+                .filter((key, contributions) -> !contributions.isEmpty(), Named.as("events-contributing"))
+                // One record per event, keyed by its city: all its contributions belong to that city.
+                .selectKey((key, contributions) -> contributions.get(0).city(), Named.as("contributions-by-city"))
                 // All of a city's series go to one partition, so one task holds the city's stream time: an event is
                 // late for every scope or for none, and every scope's windows close together.
-                .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contribution())
+                .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contributions())
                         .withName(CONTRIBUTIONS_REPARTITION)
                         .withStreamPartitioner(IndicatorTopology::partitionByCity))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
-                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE,
-                        IndicatorWindowProcessor.POPULATION_STORE);
+                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE);
 
         Map<String, KStream<String, Emission>> outputs = emissions
                 .split(Named.as("emissions-"))
@@ -244,11 +245,11 @@ public final class IndicatorTopology {
         return tripUpdates;
     }
 
-    /** The partition of a contribution: by its city alone (the series key's first part). */
-    static Optional<Set<Integer>> partitionByCity(String topic, String seriesKey, Contribution contribution,
+    /** The partition of an event's contributions: by their city alone. */
+    static Optional<Set<Integer>> partitionByCity(String topic, String city, List<Contribution> contributions,
                                                   int partitions) {
-        byte[] city = contribution.city().getBytes(StandardCharsets.UTF_8);
-        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(city)) % partitions));
+        byte[] cityBytes = city.getBytes(StandardCharsets.UTF_8);
+        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(cityBytes)) % partitions));
     }
 
     private static KeyValue<String, DeadLetter> deadLetter(DeadLetter deadLetter) {
@@ -274,9 +275,6 @@ public final class IndicatorTopology {
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.CLOCKS_STORE), Serdes.String(),
                 Serdes.Long()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(IndicatorWindowProcessor.PENDING_STORE), Serdes.String(),
-                Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.POPULATION_STORE), Serdes.String(),
                 Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
@@ -287,8 +285,8 @@ public final class IndicatorTopology {
                 StopObservationProcessor.stateSerde()).withCachingEnabled());
     }
 
-    /** The contribution serde of the repartition topic, for tools that read it. */
-    public static Serde<Contribution> contributionSerde() {
-        return StateSerdes.contribution();
+    /** The serde of the repartition topic (an event's contributions), for tools that read it. */
+    public static Serde<List<Contribution>> contributionSerde() {
+        return StateSerdes.contributions();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.AfterEach;
@@ -104,7 +105,7 @@ class InputHardeningTest {
         for (String indicator : new String[] {"gov.e-payment-share", "gov.digital-channel-share"}) {
             for (String scope : new String[] {"city", "service:parking-permit", "service:birth-certificate"}) {
                 Contribution c = Contribution.count("sofia", indicator, scope, 0, 1, 1, origin);
-                sofia.addAll(IndicatorTopology.partitionByCity("t", c.series().storeKey(), c, 6).orElseThrow());
+                sofia.addAll(IndicatorTopology.partitionByCity("t", "sofia", List.of(c), 6).orElseThrow());
             }
         }
         assertThat(sofia).hasSize(1);

@@ -41,9 +41,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Event-time span the events cover, ending 30 minutes ago (default ${DEFAULT-VALUE}).")
     int simulatedHours;
 
-    @Option(names = "--rounds", defaultValue = "1",
-            description = "Runs of each topology, alternating which goes first; the best of each counts"
-                    + " (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "Runs of each topology, alternating which goes first; the best of each counts, so that"
+                    + " neither is measured on a JVM that has not compiled its code yet (default ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--run-timeout-minutes", defaultValue = "20",

@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import org.apache.kafka.streams.KeyValue;
@@ -29,14 +31,14 @@ import io.civicpulse.streams.windows.Panes;
 import io.civicpulse.streams.windows.WindowSpec;
 
 /**
- * The window engine: turns contributions (keyed by series, so one series lives in one task) into indicator values
- * over rolling windows and calendar days, live and final.
+ * The window engine: turns contributions (an event's contributions per record, partitioned by city, so one city's
+ * series live in one task) into indicator values over rolling windows and calendar days, live and final.
  *
  * <p>State, per series: one {@link Tally} per pane that received data ({@value #PANES_STORE}), and one
  * {@link SeriesTotals} ({@value #TOTALS_STORE}) with the running totals of every window as of the last closed pane;
- * per city, its stream time ({@value #CLOCKS_STORE}); and the series with a live update pending
- * ({@value #PENDING_STORE}); per city and area, the population the per-capita indicators divide by
- * ({@value #POPULATION_STORE}). An event updates one pane. When stream time closes a pane (its end plus the grace
+ * per city, its stream time ({@value #CLOCKS_STORE}); per city and area, the population the per-capita indicators
+ * divide by ({@value #POPULATION_STORE}). The series with a live update pending are kept in memory and rebuilt from
+ * the totals when the task starts ({@link #pending}). An event updates one pane. When stream time closes a pane (its end plus the grace
  * period has passed), every window of every series of that city adds the pane entering it and subtracts the pane
  * leaving it, a constant number of store reads whatever the window's length, and the windows that end there emit
  * their one final value. Live values, at most one per key per live interval, are the closed totals plus the few
@@ -50,12 +52,11 @@ import io.civicpulse.streams.windows.WindowSpec;
  * value is published only while the population of its area is known: never divided by zero or by a guessed
  * population, and each value withheld is counted ({@link EngineMetrics#NO_POPULATION}).
  */
-public final class IndicatorWindowProcessor implements Processor<String, Contribution, String, Emission> {
+public final class IndicatorWindowProcessor implements Processor<String, List<Contribution>, String, Emission> {
 
     public static final String PANES_STORE = "indicator-panes";
     public static final String TOTALS_STORE = "indicator-window-totals";
     public static final String CLOCKS_STORE = "indicator-city-stream-time";
-    public static final String PENDING_STORE = "indicator-live-pending";
     public static final String POPULATION_STORE = "indicator-population";
     /** The key of the state layout's fingerprint in {@value #CLOCKS_STORE}; city ids never start with '@'. */
     static final String LAYOUT_KEY = "@state-layout";
@@ -72,7 +73,20 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
     private KeyValueStore<String, Tally> paneStore;
     private KeyValueStore<String, SeriesTotals> totalsStore;
     private KeyValueStore<String, Long> clockStore;
-    private KeyValueStore<String, Long> pendingStore;
+    /**
+     * The series changed since their last live value. In memory, not a store: a changelogged store cost a store
+     * write and a changelog record per contribution, the engine's largest per-event cost. After a restart, or a task
+     * revived after an aborted transaction, {@link #init} marks every series with data in a pane still open, so their
+     * live values come again. Sorted, so that live values go out in the same order on every run.
+     */
+    private final Set<String> pending = new TreeSet<>();
+    /**
+     * Per series: the {@link SeriesTotals#lastDataPane} its stored totals hold, so that a contribution to a pane the
+     * totals already know of neither reads nor rewrites them (with sketches, kilobytes per read). Mirrors the store:
+     * every totals write and delete goes through {@link #putTotals} and {@link #deleteTotals}; cleared in
+     * {@link #init}, so a revived task trusts only its restored store. One entry per series, like the store.
+     */
+    private final Map<String, Long> storedLastDataPane = new HashMap<>();
     private KeyValueStore<String, Long> populationStore;
     private EngineMetrics metrics;
     private final long idleAdvanceAfterMs;
@@ -135,10 +149,12 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         this.paneStore = context.getStateStore(PANES_STORE);
         this.totalsStore = context.getStateStore(TOTALS_STORE);
         this.clockStore = context.getStateStore(CLOCKS_STORE);
-        this.pendingStore = context.getStateStore(PENDING_STORE);
         this.populationStore = context.getStateStore(POPULATION_STORE);
         this.metrics = new EngineMetrics(context.metrics());
         checkStateLayout();
+        storedLastDataPane.clear();
+        pending.clear();
+        markOpenSeriesPending();
         // Wall-clock, not stream time: live values must flow (rate-limited) while events arrive, whatever their
         // event time, and a burst of events within one interval must give one record per key.
         context.schedule(config.liveInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -184,12 +200,32 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         return hash;
     }
 
+    /**
+     * After a (re)start: every series with data in a pane not closed yet may have had a live value pending when the
+     * task stopped, so it gets one again. One scan of the task's totals per start.
+     */
+    private void markOpenSeriesPending() {
+        try (KeyValueIterator<String, SeriesTotals> all = totalsStore.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, SeriesTotals> entry = all.next();
+                if (entry.value.lastDataPane >= entry.value.closedUpTo) {
+                    pending.add(entry.key);
+                }
+            }
+        }
+    }
+
     @Override
-    public void process(Record<String, Contribution> record) {
-        Contribution contribution = record.value();
-        if (contribution == null) {
+    public void process(Record<String, List<Contribution>> record) {
+        if (record.value() == null) {
             return;
         }
+        for (Contribution contribution : record.value()) {
+            processContribution(contribution);
+        }
+    }
+
+    private void processContribution(Contribution contribution) {
         if (contribution.isPopulation()) {
             // Reference data: it says nothing about event time, so it neither moves nor is judged by the clock.
             updatePopulation(contribution);
@@ -228,17 +264,22 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
         long pane = panes.startOf(eventTime);
         addToPane(series, pane, Tally.of(contribution));
-        long start = closedBefore != Long.MIN_VALUE ? closedBefore
-                : newStreamTime == Long.MIN_VALUE ? pane : closedUpTo(newStreamTime, settleMs);
-        SeriesTotals totals = totalsOrNew(series, start);
-        if (streamTime == null && pane < totals.closedUpTo) {
-            // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
-            totals.closedUpTo = pane;
-            totals.dayStart = WindowSpec.dayStart(pane, config.zoneOf(city));
+        String storeKey = series.storeKey();
+        Long knownDataPane = storedLastDataPane.get(storeKey);
+        // Most contributions land in a pane the series' totals already know of: then the totals stay as stored.
+        if (knownDataPane == null || knownDataPane < pane || streamTime == null) {
+            long start = closedBefore != Long.MIN_VALUE ? closedBefore
+                    : newStreamTime == Long.MIN_VALUE ? pane : closedUpTo(newStreamTime, settleMs);
+            SeriesTotals totals = totalsOrNew(series, start);
+            if (streamTime == null && pane < totals.closedUpTo) {
+                // The city has no clock yet, so nothing of it has closed: the series may still start earlier.
+                totals.closedUpTo = pane;
+                totals.dayStart = WindowSpec.dayStart(pane, config.zoneOf(city));
+            }
+            totals.lastDataPane = Math.max(totals.lastDataPane, pane);
+            putTotals(storeKey, totals);
         }
-        totals.lastDataPane = Math.max(totals.lastDataPane, pane);
-        totalsStore.put(series.storeKey(), totals);
-        pendingStore.put(series.storeKey(), eventTime);
+        pending.add(storeKey);
         catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
         if (newStreamTime != Long.MIN_VALUE) {
             moveClock(city, streamTime, newStreamTime);
@@ -385,7 +426,7 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                 }
             }
         }
-        perCapita.forEach(series -> pendingStore.put(series, streamTime));
+        pending.addAll(perCapita);
     }
 
     /** Every pane ending at or before this instant is closed when stream time is {@code streamTime}. */
@@ -403,10 +444,14 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
         // Counted in the pane where stream time is, so the series' current windows report it as lateEventCount.
         long currentPane = panes.startOf(streamTime - definition.settle().toMillis());
         addToPane(series, currentPane, Tally.lateEvent());
-        SeriesTotals totals = totalsOrNew(series, closedBefore);
-        totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
-        totalsStore.put(series.storeKey(), totals);
-        pendingStore.put(series.storeKey(), streamTime);
+        String storeKey = series.storeKey();
+        Long knownDataPane = storedLastDataPane.get(storeKey);
+        if (knownDataPane == null || knownDataPane < currentPane) {
+            SeriesTotals totals = totalsOrNew(series, closedBefore);
+            totals.lastDataPane = Math.max(totals.lastDataPane, currentPane);
+            putTotals(storeKey, totals);
+        }
+        pending.add(storeKey);
         countPerEvent(series, EngineMetrics.LATE_BEYOND_GRACE, definition);
         if (ScopeKind.CITY_SCOPE.equals(series.scope())) {
             context.forward(new Record<>(DeadLetters.key(DeadLetters.LATE_BEYOND_GRACE),
@@ -436,6 +481,16 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             pane.add(tally);
         }
         paneStore.put(key, pane);
+    }
+
+    private void putTotals(String storeKey, SeriesTotals totals) {
+        totalsStore.put(storeKey, totals);
+        storedLastDataPane.put(storeKey, totals.lastDataPane);
+    }
+
+    private void deleteTotals(String storeKey) {
+        totalsStore.delete(storeKey);
+        storedLastDataPane.remove(storeKey);
     }
 
     private SeriesTotals totalsOrNew(SeriesKey series, long closedUpTo) {
@@ -487,9 +542,9 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
                 }
                 boolean keep = advance(series, definition, totals, seriesNext);
                 if (keep) {
-                    totalsStore.put(entry.key, totals);
+                    putTotals(entry.key, totals);
                 } else {
-                    totalsStore.delete(entry.key);
+                    deleteTotals(entry.key);
                 }
             }
             reached = next;
@@ -715,13 +770,8 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
 
     /** Publishes the live value of every window of every series that changed since the last call. */
     private void emitLive(long wallClockMs) {
-        List<String> pending = new ArrayList<>();
-        try (KeyValueIterator<String, Long> all = pendingStore.all()) {
-            while (all.hasNext()) {
-                pending.add(all.next().key);
-            }
-        }
-        for (String storeKey : pending) {
+        for (Iterator<String> changed = pending.iterator(); changed.hasNext(); ) {
+            String storeKey = changed.next();
             SeriesKey series = SeriesKey.parse(storeKey);
             Long streamTime = clockStore.get(series.city());
             if (streamTime == null) {
@@ -729,15 +779,15 @@ public final class IndicatorWindowProcessor implements Processor<String, Contrib
             }
             SeriesTotals totals = totalsStore.get(storeKey);
             if (totals == null) {
-                pendingStore.delete(storeKey);
+                changed.remove();
                 continue; // went idle and was forgotten since
             }
             IndicatorDefinition definition = IndicatorCatalogue.require(series.indicatorId());
             if (totals.lastDataPane < panes.endOf(streamTime - definition.settle().toMillis())) {
-                pendingStore.delete(storeKey);
+                changed.remove();
             } // else data ahead of the city's clock: its live value follows as the clock reaches it
             emitLive(series, definition, totals, streamTime, wallClockMs);
-            totalsStore.put(storeKey, totals);
+            putTotals(storeKey, totals);
         }
     }
 

@@ -28,8 +28,7 @@ class StateLayoutGuardTest {
         context = new MockProcessorContext<>();
         // Only the clocks are read at start; the other stores just have to exist.
         for (String name : List.of(IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
-                IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.PENDING_STORE,
-                IndicatorWindowProcessor.POPULATION_STORE)) {
+                IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE)) {
             KeyValueStore<String, Long> store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name),
                     Serdes.String(), Serdes.Long()).withLoggingDisabled().build();
             store.init(context.getStateStoreContext(), store);

@@ -45,6 +45,20 @@ class StreamsSettingsTest {
     }
 
     @Test
+    void mainConsumerFetchesSmallChunksUnlessAFetchSizeIsSet() throws IOException {
+        assertThat(StreamsSettings.load(null, Map.of()))
+                .containsEntry("main.consumer.max.partition.fetch.bytes", "65536");
+        // Any setting of the fetch size, prefixed or not, is the operator's: the default must not override it
+        // (a main.consumer. prefix would win over a plain or consumer.-prefixed one).
+        for (String variable : new String[] {"KAFKA_MAX_PARTITION_FETCH_BYTES",
+                "KAFKA_CONSUMER_MAX_PARTITION_FETCH_BYTES", "KAFKA_MAIN_CONSUMER_MAX_PARTITION_FETCH_BYTES"}) {
+            Map<String, Object> settings = StreamsSettings.load(null, Map.of(variable, "1048576"));
+            assertThat(settings.entrySet()).filteredOn(e -> e.getKey().endsWith("max.partition.fetch.bytes"))
+                    .as(variable).singleElement().extracting(Map.Entry::getValue).isEqualTo("1048576");
+        }
+    }
+
+    @Test
     void engineDefaultsGiveTheFourWindowsOfTheDomain() {
         assertThat(EngineConfig.defaultConfig().windows()).extracting(w -> w.label())
                 .containsExactly("PT15M", "PT1H", "PT24H", "P1D-calendar");
