@@ -85,8 +85,12 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  */
 public final class IndicatorTopology {
 
-    /** Name of the repartition topic (the application id is prefixed and "-repartition" appended). */
+    /**
+     * Names of the repartition topics of the service-usage and the mobility contributions (the application id is
+     * prefixed and "-repartition" appended).
+     */
     public static final String CONTRIBUTIONS_REPARTITION = "indicator-contributions";
+    public static final String MOBILITY_CONTRIBUTIONS_REPARTITION = "mobility-indicator-contributions";
 
     private IndicatorTopology() {
     }
@@ -142,40 +146,26 @@ public final class IndicatorTopology {
         // Routes and alerts, repartitioned by city to meet in one task.
         KStream<String, Checked> alertedRoutes = AlertedRoutesProcessor.addTo(builder, config, serdeConfig);
 
-        Map<String, KStream<String, Checked>> checked = sessions
+        // Two families, each de-duplicated and repartitioned on its own, so that each is a sub-topology of its own:
+        // a task with many source topics pays for every empty one on every record (Kafka formats a lag message per
+        // empty partition per record while it decides whether the task may process), and the families scale apart.
+        KStream<String, Checked> services = sessions
                 .merge(payments, Named.as("events-merge-payments"))
                 .merge(catalogue, Named.as("events-merge-catalogue"))
                 .merge(requests, Named.as("events-merge-requests"))
                 .merge(openData, Named.as("events-merge-open-data"))
-                .merge(population, Named.as("events-merge-population"))
-                .merge(observations, Named.as("events-merge-stop-observations"))
-                .merge(tripRuns, Named.as("events-merge-trip-runs"))
-                .merge(positions, Named.as("events-merge-vehicle-positions"))
-                .merge(sharedVehicles, Named.as("events-merge-shared-vehicles"))
-                .merge(alertedRoutes, Named.as("events-merge-alerted-routes"))
-                .split(Named.as("events-"))
-                .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
-                .defaultBranch(Branched.as("accepted"));
+                .merge(population, Named.as("events-merge-population"));
+        KStream<String, Checked> mobility = observations
+                .merge(tripRuns, Named.as("mobility-events-merge-trip-runs"))
+                .merge(positions, Named.as("mobility-events-merge-vehicle-positions"))
+                .merge(sharedVehicles, Named.as("mobility-events-merge-shared-vehicles"))
+                .merge(alertedRoutes, Named.as("mobility-events-merge-alerted-routes"));
 
-        checked.get("events-rejected")
-                .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
-                        Named.as("rejected-as-dead-letters"))
-                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
-                        .withName("rejected-dead-letters-sink"));
-
-        KStream<String, Emission> emissions = checked.get("events-accepted")
-                .mapValues(value -> ((Checked.Accepted) value).event(), Named.as("accepted-events"))
-                .process(() -> new DeduplicationProcessor(config.dedupHorizon()), Named.as("events-dedup"),
-                        DeduplicationProcessor.STORE)
-                .mapValues(EventContributions::contributions, Named.as("events-contributions"))
-                .filter((key, contributions) -> !contributions.isEmpty(), Named.as("events-contributing"))
-                // One record per event, keyed by its city: all its contributions belong to that city.
-                .selectKey((key, contributions) -> contributions.get(0).city(), Named.as("contributions-by-city"))
-                // All of a city's series go to one partition, so one task holds the city's stream time: an event is
-                // late for every scope or for none, and every scope's windows close together.
-                .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contributions())
-                        .withName(CONTRIBUTIONS_REPARTITION)
-                        .withStreamPartitioner(IndicatorTopology::partitionByCity))
+        KStream<String, Emission> emissions = contributions(services, "", DeduplicationProcessor.STORE,
+                CONTRIBUTIONS_REPARTITION, config, deadLetterSerde)
+                .merge(contributions(mobility, "mobility-", DeduplicationProcessor.MOBILITY_STORE,
+                        MOBILITY_CONTRIBUTIONS_REPARTITION, config, deadLetterSerde),
+                        Named.as("contributions-merge-mobility"))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
                         IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE);
@@ -203,6 +193,38 @@ public final class IndicatorTopology {
                         Topics.INDICATORS_LATEST.valueSerde(serdeConfig)).withName("indicators-latest-sink"));
 
         return builder.build();
+    }
+
+    /**
+     * One family's checked events: rejected ones to the dead letters; accepted ones de-duplicated (in the family's
+     * store) and sent to the window task as one record per event, keyed and partitioned by city. All of a city's
+     * series go to one partition, so one task holds the city's stream time: an event is late for every scope or for
+     * none, and every scope's windows close together.
+     */
+    private static KStream<String, List<Contribution>> contributions(
+            KStream<String, Checked> checked, String prefix, String dedupStore, String repartition,
+            EngineConfig config, Serde<DeadLetter> deadLetterSerde) {
+        Map<String, KStream<String, Checked>> split = checked
+                .split(Named.as(prefix + "events-"))
+                .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
+                .defaultBranch(Branched.as("accepted"));
+        split.get(prefix + "events-rejected")
+                .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
+                        Named.as(prefix + "rejected-as-dead-letters"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName(prefix + "rejected-dead-letters-sink"));
+        return split.get(prefix + "events-accepted")
+                .mapValues(value -> ((Checked.Accepted) value).event(), Named.as(prefix + "accepted-events"))
+                .process(() -> new DeduplicationProcessor(config.dedupHorizon(), dedupStore),
+                        Named.as(prefix + "events-dedup"), dedupStore)
+                .mapValues(EventContributions::contributions, Named.as(prefix + "events-contributions"))
+                .filter((key, contributions) -> !contributions.isEmpty(), Named.as(prefix + "events-contributing"))
+                // One record per event, keyed by its city: all its contributions belong to that city.
+                .selectKey((key, contributions) -> contributions.get(0).city(),
+                        Named.as(prefix + "contributions-by-city"))
+                .repartition(Repartitioned.with(Serdes.String(), StateSerdes.contributions())
+                        .withName(repartition)
+                        .withStreamPartitioner(IndicatorTopology::partitionByCity));
     }
 
     private static <V extends org.apache.avro.specific.SpecificRecord> KStream<String, Checked> validated(
@@ -261,8 +283,10 @@ public final class IndicatorTopology {
      * and writes the same pane many times between commits, and the cache turns that into one changelog write.
      */
     private static void addStores(StreamsBuilder builder, EngineConfig config) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DeduplicationProcessor.STORE), Serdes.String(), Serdes.Long()));
+        for (String dedup : List.of(DeduplicationProcessor.STORE, DeduplicationProcessor.MOBILITY_STORE)) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(dedup), Serdes.String(), Serdes.Long()));
+        }
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CatalogueChangeProcessor.STORE), Serdes.String(), Serdes.Integer()));
         builder.addStateStore(Stores.keyValueStoreBuilder(

@@ -2,7 +2,11 @@ package io.civicpulse.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
@@ -21,6 +25,29 @@ class IndicatorTopologyTest {
         assertThat(description).doesNotContain("KSTREAM-").doesNotContain("KTABLE-");
         assertThat(description).contains("indicator-windows", "indicator-panes", "indicator-window-totals",
                 "event-ids-seen", "indicator-contributions-repartition");
+    }
+
+    @Test
+    void serviceUsageAndMobilityAreSubTopologiesOfTheirOwnBesideTheWindowTask() {
+        List<Set<String>> sources = new ArrayList<>();
+        for (TopologyDescription.Subtopology sub : IndicatorTopology.build(EngineConfig.defaultConfig(), SERDE)
+                .describe().subtopologies()) {
+            Set<String> topics = new TreeSet<>();
+            sub.nodes().forEach(node -> {
+                if (node instanceof TopologyDescription.Source source) {
+                    topics.addAll(source.topicSet());
+                }
+            });
+            sources.add(topics);
+        }
+        // A task pays per record for each of its empty source partitions: the busy service topics must not share
+        // a task with the mobility feeds.
+        assertThat(sources).hasSize(3);
+        assertThat(sources).anySatisfy(topics -> assertThat(topics).contains(Topics.SERVICE_SESSIONS.name(),
+                Topics.PAYMENTS.name(), Topics.OPEN_DATA_ACCESS.name()).doesNotContain(Topics.TRIP_UPDATES.name(),
+                Topics.VEHICLE_POSITIONS.name()));
+        assertThat(sources).anySatisfy(topics -> assertThat(topics).containsExactlyInAnyOrder(
+                "indicator-contributions-repartition", "mobility-indicator-contributions-repartition"));
     }
 
     @Test
