@@ -39,6 +39,7 @@ import io.civicpulse.streams.aggregation.Emission;
 import io.civicpulse.streams.aggregation.EventContributions;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
 import io.civicpulse.streams.aggregation.StateSerdes;
+import io.civicpulse.streams.aggregation.WriteBehindStore;
 import io.civicpulse.streams.alerts.AlertedRoutesProcessor;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.freshness.VehiclePositionRules;
@@ -289,12 +290,14 @@ public final class IndicatorTopology {
         }
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(CatalogueChangeProcessor.STORE), Serdes.String(), Serdes.Integer()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
+        // Panes and totals take many writes per key between two commits: written behind, as objects, once per
+        // commit (WriteBehindStore); beneath, the record cache keeps the recently written ones for reads.
+        builder.addStateStore(WriteBehindStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.PANES_STORE), Serdes.String(),
-                StateSerdes.tally()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(
+                StateSerdes.tally()).withCachingEnabled()));
+        builder.addStateStore(WriteBehindStore.builder(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.TOTALS_STORE), Serdes.String(),
-                StateSerdes.seriesTotals()).withCachingEnabled());
+                StateSerdes.seriesTotals()).withCachingEnabled()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.CLOCKS_STORE), Serdes.String(),
                 Serdes.Long()).withCachingEnabled());
