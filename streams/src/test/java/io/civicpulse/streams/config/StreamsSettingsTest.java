@@ -20,7 +20,8 @@ class StreamsSettingsTest {
         Map<String, Object> settings = StreamsSettings.load(null, Map.of());
         assertThat(settings).containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("application.id", "civicpulse-indicators")
-                .containsEntry("num.standby.replicas", "0");
+                .containsEntry("num.standby.replicas", "0")
+                .containsEntry("commit.interval.ms", "500");
         assertThat(settings.get("state.dir").toString()).doesNotStartWith("/tmp");
     }
 
