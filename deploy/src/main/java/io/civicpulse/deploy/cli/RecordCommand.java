@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -165,7 +164,7 @@ final class RecordCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        Instant from = parseStart();
+        Instant from = SimulatedStart.parse(spec.commandLine(), start);
         console.printf(Locale.ROOT, "Recording the simulated %s (%s size, seed %d) from %s for %s into %s%n",
                 city, networkSize.name(), seed, from, span, out.resolve(city));
         console.flush();
@@ -234,18 +233,6 @@ final class RecordCommand implements Callable<Integer> {
         } catch (DateTimeParseException e) {
             throw new ParameterException(spec.commandLine(), option + " must be an ISO-8601 duration like PT1H,"
                     + " got '" + value + "'", e);
-        }
-    }
-
-    private Instant parseStart() {
-        if (start == null || start.isBlank()) {
-            return Instant.now();
-        }
-        try {
-            return OffsetDateTime.parse(start).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new ParameterException(spec.commandLine(), "--start must be an ISO-8601 date-time with an offset,"
-                    + " e.g. 2026-03-31T08:00:00+03:00; got '" + start + "'", e);
         }
     }
 

@@ -3,8 +3,6 @@ package io.civicpulse.deploy.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -74,7 +72,7 @@ final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Instant startAt = parseStart();
+        Instant startAt = SimulatedStart.parse(spec.commandLine(), start);
         NetworkSize networkSize;
         SimulationClock clock;
         try {
@@ -121,18 +119,6 @@ final class SimulateCommand implements Callable<Integer> {
         out.flush();
         StatusLine.every(Duration.ofSeconds(Math.max(1, progressSeconds)), out, () -> progress(simulations), stopped);
         return 0;
-    }
-
-    private Instant parseStart() {
-        if (start == null || start.isBlank()) {
-            return Instant.now();
-        }
-        try {
-            return OffsetDateTime.parse(start).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new ParameterException(spec.commandLine(), "--start must be an ISO-8601 date-time with an offset,"
-                    + " e.g. 2026-03-29T01:00:00+02:00; got '" + start + "'", e);
-        }
     }
 
     private CitySimulation city(String cityArg, NetworkSize networkSize, SimulationClock clock) {

@@ -21,7 +21,8 @@ class StreamsSettingsTest {
         assertThat(settings).containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("application.id", "civicpulse-indicators")
                 .containsEntry("num.standby.replicas", "0")
-                .containsEntry("commit.interval.ms", "500");
+                .containsEntry("commit.interval.ms", "500")
+                .containsEntry("processing.exception.handler.global.enabled", "true");
         assertThat(settings.get("state.dir").toString()).doesNotStartWith("/tmp");
     }
 
