@@ -59,6 +59,7 @@ import io.civicpulse.streams.validation.EventRules;
 import io.civicpulse.streams.validation.EventTimeExtractor;
 import io.civicpulse.streams.validation.Received;
 import io.civicpulse.streams.validation.ReceivedSerde;
+import io.civicpulse.streams.validation.StampedWhenWritten;
 import io.civicpulse.streams.validation.ValidationProcessor;
 
 /**
@@ -176,11 +177,9 @@ public final class IndicatorTopology {
                 .branch((key, value) -> value instanceof Emission.Rejected, Branched.as("late"))
                 .defaultBranch(Branched.as("values"));
 
-        outputs.get("emissions-late")
+        toDeadLetters(outputs.get("emissions-late")
                 .map((key, value) -> deadLetter(((Emission.Rejected) value).deadLetter()),
-                        Named.as("late-as-dead-letters"))
-                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
-                        .withName("late-dead-letters-sink"));
+                        Named.as("late-as-dead-letters")), "late-dead-letters", deadLetterSerde);
 
         Serde<IndicatorValue> valueSerde = Topics.INDICATORS.valueSerde(serdeConfig);
         KStream<String, Emission.Value> values = outputs.get("emissions-values")
@@ -209,11 +208,10 @@ public final class IndicatorTopology {
                 .split(Named.as(prefix + "events-"))
                 .branch((key, value) -> value instanceof Checked.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("accepted"));
-        split.get(prefix + "events-rejected")
+        toDeadLetters(split.get(prefix + "events-rejected")
                 .map((key, value) -> deadLetter(((Checked.Rejected) value).deadLetter()),
-                        Named.as(prefix + "rejected-as-dead-letters"))
-                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
-                        .withName(prefix + "rejected-dead-letters-sink"));
+                        Named.as(prefix + "rejected-as-dead-letters")), prefix + "rejected-dead-letters",
+                deadLetterSerde);
         return split.get(prefix + "events-accepted")
                 .mapValues(value -> ((Checked.Accepted) value).event(), Named.as(prefix + "accepted-events"))
                 .process(() -> new DeduplicationProcessor(config.dedupHorizon(), dedupStore),
@@ -257,10 +255,9 @@ public final class IndicatorTopology {
         KStream<String, org.apache.avro.specific.SpecificRecord> derived = tripUpdates
                 .process(() -> new StopObservationProcessor(config), Named.as("trip-updates-observe"),
                         StopObservationProcessor.STORE);
-        derived.filter((key, value) -> value instanceof DeadLetter, Named.as("trip-updates-rejected"))
-                .mapValues(value -> (DeadLetter) value, Named.as("trip-updates-as-dead-letters"))
-                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
-                        .withName("trip-updates-dead-letters-sink"));
+        toDeadLetters(derived.filter((key, value) -> value instanceof DeadLetter, Named.as("trip-updates-rejected"))
+                .mapValues(value -> (DeadLetter) value, Named.as("trip-updates-as-dead-letters")),
+                "trip-updates-dead-letters", deadLetterSerde);
         derived.filter((key, value) -> value instanceof StopObservation, Named.as("stop-observations-derived"))
                 .mapValues(value -> (StopObservation) value, Named.as("stop-observations-typed"))
                 .to(Topics.STOP_OBSERVATIONS.name(), Produced.with(Serdes.String(),
@@ -273,6 +270,14 @@ public final class IndicatorTopology {
                                                   int partitions) {
         byte[] cityBytes = city.getBytes(StandardCharsets.UTF_8);
         return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(cityBytes)) % partitions));
+    }
+
+    /** Writes dead letters, stamped with the time they are written ({@link StampedWhenWritten}). */
+    private static void toDeadLetters(KStream<String, DeadLetter> deadLetters, String name,
+                                      Serde<DeadLetter> deadLetterSerde) {
+        deadLetters.processValues(StampedWhenWritten::new, Named.as(name + "-stamped"))
+                .to(Topics.DEAD_LETTERS.name(), Produced.with(Serdes.String(), deadLetterSerde)
+                        .withName(name + "-sink"));
     }
 
     private static KeyValue<String, DeadLetter> deadLetter(DeadLetter deadLetter) {

@@ -448,6 +448,12 @@ final class EngineTestKit implements AutoCloseable {
         return deadLetterLog.stream().map(TestRecord::value).toList();
     }
 
+    /** The timestamps of the dead-letter records, in the order written. */
+    List<Long> deadLetterTimestamps() {
+        deadLetters();
+        return deadLetterLog.stream().map(TestRecord::timestamp).toList();
+    }
+
     List<String> deadLetterKeys() {
         deadLetters();
         return deadLetterLog.stream().map(TestRecord::key).toList();

@@ -85,6 +85,25 @@ class InputHardeningTest {
     }
 
     @Test
+    void deadLettersAreStampedWhenWrittenNotWithTheRejectedEventsTime() {
+        // Two hours ahead: a broker refuses records stamped more than an hour ahead of its clock, so a dead letter
+        // carrying the event's own time would fail the task on the record it rejects, at every restart.
+        Instant ahead = EngineTestKit.WALL_CLOCK_START.plus(java.time.Duration.ofHours(2));
+        kit.send(PaymentEvent.newBuilder(kit.payment("sofia", "parking-permit", true, ahead)).setIngestedAt(ahead)
+                .build());
+        // And one from months before the engine's clock, which the topic's retention would delete at once.
+        kit.send(PaymentEvent.newBuilder(kit.payment("sofia", "parking-permit", true, T)).setCity("so|fia").build());
+        kit.tick();
+
+        assertThat(kit.deadLetters()).extracting(DeadLetter::getReason)
+                .containsExactly("event.future-timestamp", "event.invalid-city");
+        // The test's wall clock starts at WALL_CLOCK_START and moves on by a few seconds of ticks.
+        assertThat(kit.deadLetterTimestamps()).hasSize(2).allSatisfy(timestamp -> assertThat(timestamp).isBetween(
+                EngineTestKit.WALL_CLOCK_START.toEpochMilli(),
+                EngineTestKit.WALL_CLOCK_START.plus(java.time.Duration.ofMinutes(1)).toEpochMilli()));
+    }
+
+    @Test
     void catalogueEntryWithACityThatIsNotAnIdIsDeadLetteredAndTheCityKeepsWorking() {
         kit.publish(kit.service("so|fia", "parking-permit", true, true), T);
         kit.publish(kit.service("Sofia", "parking-permit", true, true), T);
