@@ -44,14 +44,29 @@ public final class StateSerdes {
         return of("series totals", (value, out) -> value.writeTo(out), SeriesTotals::readFrom);
     }
 
+    /** A distinct-count member's last panes seen scheduled and live ({@link DistinctCounts}). */
+    public static Serde<long[]> lastSeen() {
+        return of("last seen", (value, out) -> {
+            out.writeByte(1);
+            out.writeLong(value[0]);
+            out.writeLong(value[1]);
+        }, in -> {
+            readFormat(in, (byte) 1, "last seen");
+            return new long[] {in.readLong(), in.readLong()};
+        });
+    }
+
     public static Serde<Contribution> contribution() {
         return of("contribution", StateSerdes::writeContribution, StateSerdes::readContribution);
     }
 
     private static final byte CONTRIBUTION_FORMAT = 1;
+    /** Format 1 followed by the member and its presence: only for distinct-count contributions. */
+    private static final byte CONTRIBUTION_FORMAT_MEMBER = 2;
 
     private static void writeContribution(Contribution c, DataOutput out) throws IOException {
-        out.writeByte(CONTRIBUTION_FORMAT);
+        // Contributions without a member keep format 1, byte for byte, so an engine of the previous version reads them.
+        out.writeByte(c.member() == null ? CONTRIBUTION_FORMAT : CONTRIBUTION_FORMAT_MEMBER);
         out.writeUTF(c.city());
         out.writeUTF(c.indicatorId());
         out.writeUTF(c.scope());
@@ -61,6 +76,10 @@ public final class StateSerdes {
         out.writeLong(c.samples());
         out.writeDouble(c.sample());
         writeOrigin(c.origin(), out);
+        if (c.member() != null) {
+            out.writeUTF(c.member());
+            out.writeByte(c.presence().ordinal());
+        }
     }
 
     /**
@@ -72,6 +91,18 @@ public final class StateSerdes {
         if (version != expected) {
             throw new IOException("unknown " + what + " format " + version);
         }
+    }
+
+    /**
+     * Reads a record's format version, accepting any from {@code oldest} to {@code newest} (a format that grew), and
+     * returns it; refuses any other.
+     */
+    public static byte readFormat(DataInput in, byte oldest, byte newest, String what) throws IOException {
+        byte version = in.readByte();
+        if (version < oldest || version > newest) {
+            throw new IOException("unknown " + what + " format " + version);
+        }
+        return version;
     }
 
     /** An event's origin in the engine's binary formats (contributions, and other records that carry one). */
@@ -98,7 +129,7 @@ public final class StateSerdes {
     }
 
     private static Contribution readContribution(DataInput in) throws IOException {
-        readFormat(in, CONTRIBUTION_FORMAT, "contribution");
+        byte format = readFormat(in, CONTRIBUTION_FORMAT, CONTRIBUTION_FORMAT_MEMBER, "contribution");
         String city = in.readUTF();
         String indicatorId = in.readUTF();
         String scope = in.readUTF();
@@ -107,8 +138,18 @@ public final class StateSerdes {
         long denominator = in.readLong();
         long samples = in.readLong();
         double sample = in.readDouble();
-        return new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples, sample,
-                readOrigin(in));
+        EventOrigin origin = readOrigin(in);
+        if (format == CONTRIBUTION_FORMAT) {
+            return new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples, sample,
+                    origin);
+        }
+        String member = in.readUTF();
+        int presence = in.readByte();
+        if (presence < 0 || presence >= Contribution.Presence.values().length) {
+            throw new IOException("unknown member presence " + presence);
+        }
+        return new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples, sample, origin,
+                member, Contribution.Presence.values()[presence]);
     }
 
     /** A serde of the engine's own binary state format; {@code what} names it in errors. */
