@@ -264,6 +264,9 @@ class RealtimeCoverageTest {
         assertRatio(finalOf(ROUTES + "PT1H", "2026-03-10T10:00:00Z", "2026-03-10T11:00:00Z"), 2, 2);
         // Route 1 left the hour too; route 3 is live (10:50Z) and scheduled (to 11:00Z) in it.
         assertRatio(finalOf(ROUTES + "PT1H", "2026-03-10T10:15:00Z", "2026-03-10T11:15:00Z"), 1, 1);
+        // A stop is served at its stop time only: S1, S5 (10:00Z) and S2 (10:10Z), none from 10:15Z to 10:30Z.
+        assertRatio(finalOf(STOPS + "PT15M", "2026-03-10T10:00:00Z", "2026-03-10T10:15:00Z"), 0, 3);
+        assertThat(finalsFrom(STOPS + "PT15M", "2026-03-10T10:15:00Z")).isEmpty();
     }
 
     @Test
@@ -390,17 +393,24 @@ class RealtimeCoverageTest {
         assertRatio(finalOf(ROUTES + "PT15M", "2026-03-10T10:00:00Z", "2026-03-10T10:15:00Z"), 2, 2);
         assertRatio(finalOf("patras/pt.realtime-route-coverage/city/PT15M", "2026-03-10T12:00:00Z",
                 "2026-03-10T12:15:00Z"), 0, 2);
+        // Sofia's live routes 1 and 2 (10:05Z) are in this day-long window too, but they are Sofia's.
+        assertRatio(finalOf("patras/pt.realtime-route-coverage/city/PT24H", "2026-03-09T12:15:00Z",
+                "2026-03-10T12:15:00Z"), 0, 2);
     }
 
     @Test
     void liveDataAfterThePaneClosedIsCountedLateNotInTheValue() {
         twoRoutes();
-        // The 10:05Z pane closes at 10:06Z + 5 min grace + 10 min settle = 10:21Z.
+        // The 10:04Z pane closes at 10:05Z + 5 min grace + 10 min settle = 10:20Z: at 10:18Z route 2's live data is
+        // in time (it would be late without the settle time).
+        feedsAt("sofia", at("2026-03-10T10:18:00Z"));
+        tripUpdate("sofia", "t2", at("2026-03-10T10:04:10Z"));
+        // The 10:05Z pane closes at 10:21Z.
         feedsAt("sofia", at("2026-03-10T10:25:00Z"));
         tripUpdate("sofia", "t1", at("2026-03-10T10:05:10Z"));
         feedsAt("sofia", at("2026-03-10T10:46:00Z"));
 
-        assertRatio(finalOf(ROUTES + "PT15M", "2026-03-10T10:00:00Z", "2026-03-10T10:15:00Z"), 0, 2);
+        assertRatio(finalOf(ROUTES + "PT15M", "2026-03-10T10:00:00Z", "2026-03-10T10:15:00Z"), 1, 2);
         assertThat(kit.metric(EngineMetrics.LATE_BEYOND_GRACE, "pt.realtime-route-coverage")).isEqualTo(1);
         assertThat(kit.deadLetterKeys()).contains("streams/event.late-beyond-grace");
         // Counted in the pane where the series' clock was (10:25Z - 10 min settle): no route scheduled there, so a
