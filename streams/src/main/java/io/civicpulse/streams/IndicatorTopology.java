@@ -170,7 +170,8 @@ public final class IndicatorTopology {
                         Named.as("contributions-merge-mobility"))
                 .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
-                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE);
+                        IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE,
+                        IndicatorWindowProcessor.LAST_SEEN_STORE);
 
         Map<String, KStream<String, Emission>> outputs = emissions
                 .split(Named.as("emissions-"))
@@ -309,6 +310,9 @@ public final class IndicatorTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(IndicatorWindowProcessor.POPULATION_STORE), Serdes.String(),
                 Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorWindowProcessor.LAST_SEEN_STORE), Serdes.String(),
+                StateSerdes.lastSeen()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(RequestRules.STORE), Serdes.String(), RequestRules.stateSerde())
                 .withCachingEnabled());

@@ -48,7 +48,7 @@ final class IndicatorValues {
                 denominator = 1;
                 kpi = numerator;
             }
-            case RATIO, LEVEL_RATIO -> {
+            case RATIO, LEVEL_RATIO, DISTINCT_RATIO -> {
                 numerator = tally.numerator();
                 denominator = tally.denominator();
                 kpi = denominator == 0 ? null : numerator / denominator * (definition.isPercent() ? 100 : 1);

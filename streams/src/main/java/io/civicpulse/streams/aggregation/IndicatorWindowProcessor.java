@@ -58,6 +58,8 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     public static final String TOTALS_STORE = "indicator-window-totals";
     public static final String CLOCKS_STORE = "indicator-city-stream-time";
     public static final String POPULATION_STORE = "indicator-population";
+    /** Per distinct-count series and member, its last panes seen scheduled and live ({@link DistinctCounts}). */
+    public static final String LAST_SEEN_STORE = DistinctCounts.STORE;
     /** The key of the state layout's fingerprint in {@value #CLOCKS_STORE}; city ids never start with '@'. */
     static final String LAYOUT_KEY = "@state-layout";
 
@@ -88,6 +90,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      */
     private final Map<String, Long> storedLastDataPane = new HashMap<>();
     private KeyValueStore<String, Long> populationStore;
+    private DistinctCounts distinct;
     private EngineMetrics metrics;
     private final long idleAdvanceAfterMs;
     /** Per city: wall time since which it has been quiet, and of the last idle tick. */
@@ -150,6 +153,8 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         this.totalsStore = context.getStateStore(TOTALS_STORE);
         this.clockStore = context.getStateStore(CLOCKS_STORE);
         this.populationStore = context.getStateStore(POPULATION_STORE);
+        this.distinct = new DistinctCounts(paneStore, context.getStateStore(LAST_SEEN_STORE), rolling,
+                calendarDay != null, longestRollingMs);
         this.metrics = new EngineMetrics(context.metrics());
         checkStateLayout();
         storedLastDataPane.clear();
@@ -234,7 +239,13 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         IndicatorDefinition definition = IndicatorCatalogue.require(contribution.indicatorId());
         SeriesKey series = contribution.series();
         String city = series.city();
-        idleness.remove(city);
+        boolean reference = REFERENCE_TOPICS.contains(contribution.origin().sourceTopic());
+        if (!reference) {
+            // Reference data (and what is derived from the schedule: trip decisions, scheduled coverage members, sent
+            // as the trip-runs clock moves, also while the feeds are down) says nothing about the city's feeds being
+            // active: it must not keep a quiet city's clock from moving on.
+            idleness.remove(city);
+        }
         Long streamTime = clockStore.get(city);
         // An indicator that settles (IndicatorDefinition.settle) is judged against its own, later-closing panes.
         long settleMs = definition.settle().toMillis();
@@ -256,7 +267,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         // Reference data (the service catalogue, routes, the schedule behind transit decisions) is stamped when it
         // was published, not when anything happened: it neither moves nor holds the clock of a city that has
         // events, or a catalogue published now would end a backfill's windows before its events are in.
-        long watermark = REFERENCE_TOPICS.contains(contribution.origin().sourceTopic())
+        long watermark = reference
                 ? referenceWatermark(city, eventTime)
                 // A settling contribution is emitted when it becomes known, settle after its event time: that is
                 // how far its source has come.
@@ -559,10 +570,12 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     private boolean advance(SeriesKey series, IndicatorDefinition definition, SeriesTotals totals, long target) {
         ZoneId zone = config.zoneOf(series.city());
         boolean level = definition.measure().isLevel();
+        boolean distinctCount = definition.measure().isDistinct();
         long paneMs = panes.sizeMs();
         while (totals.closedUpTo < target) {
             long start = totals.closedUpTo;
-            if (level || totals.rollingEmpty()) {
+            // A distinct series' panes also leave its horizon (nextChange): it skips after one step instead.
+            if (level || !distinctCount && totals.rollingEmpty()) {
                 // Nothing left to slide out: jump to the next pane with data instead of stepping through idle panes
                 // (a series first seen while its city closes a month of backfill would otherwise step through all).
                 long next = totals.lastDataPane < start ? Long.MAX_VALUE : nextDataPane(series, start);
@@ -581,6 +594,9 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
                     // A level needs a pane only until it is closed: the level itself carries it from then on.
                     paneStore.delete(paneKey);
                 }
+            } else if (distinctCount) {
+                // Distinct members: the pane's members join and leave the windows and the day (DistinctCounts).
+                changed |= distinct.close(series, totals, start, entering, zone);
             } else {
                 for (WindowSpec window : rolling) {
                     Tally total = totals.rolling(window.label());
@@ -603,7 +619,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
                     totals.dayStart = dayStart;
                     totals.day = Tally.empty();
                 }
-                if (!level) {
+                if (!level && !distinctCount) {
                     totals.day.add(entering);
                 }
             }
@@ -612,13 +628,15 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
             if (!changed && end < target) {
                 // Nothing entered or left: the totals stay as they are until the next pane with data enters or
                 // leaves a window, so jump there (a few seeks) rather than step through the panes in between.
-                long next = nextChange(series, level, end);
+                long next = nextChange(series, definition, end);
                 if (next > end) {
                     skipIdle(series, definition, totals, Math.min(next, target), zone);
                 }
             }
         }
-        return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo);
+        return level || !(totals.rollingEmpty() && totals.day.isEmpty() && totals.lastDataPane < totals.closedUpTo
+                // A distinct series is forgotten once its last pane (and so its last member) has passed its horizon.
+                && (!distinctCount || totals.lastDataPane < totals.closedUpTo - distinct.horizonMs));
     }
 
     /** How much later than the city's other series the series of this store key closes its panes. */
@@ -629,11 +647,18 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     /**
      * The first pane boundary at or after {@code from} where the series' totals change: a pane with data enters
      * (levels, rolling windows and the day alike), or, for a rolling window of length L, a pane with data leaves it
-     * (at its start + L). Long.MAX_VALUE when nothing is ahead.
+     * (at its start + L), or for a distinct series a pane leaves its horizon (its members are forgotten).
+     * Long.MAX_VALUE when nothing is ahead.
      */
-    private long nextChange(SeriesKey series, boolean level, long from) {
+    private long nextChange(SeriesKey series, IndicatorDefinition definition, long from) {
         long next = nextDataPane(series, from);
-        if (!level) {
+        if (definition.measure().isDistinct()) {
+            long leaving = nextDataPane(series, from - distinct.horizonMs);
+            if (leaving != Long.MAX_VALUE) {
+                next = Math.min(next, leaving + distinct.horizonMs);
+            }
+        }
+        if (!definition.measure().isLevel()) {
             for (WindowSpec window : rolling) {
                 long leaving = nextDataPane(series, from - window.lengthMs());
                 if (leaving != Long.MAX_VALUE) {
@@ -797,6 +822,20 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         boolean level = definition.measure().isLevel();
         long paneMs = panes.sizeMs();
         long current = panes.endOf(streamTime - definition.settle().toMillis());
+        if (definition.measure().isDistinct()) {
+            // Members are not sums: the open panes are closed on a copy of the totals, their members counted once.
+            SeriesTotals virtual = distinct.afterOpenPanes(series, totals, current, paneMs, zone);
+            for (WindowSpec window : rolling) {
+                emitLiveValue(series, definition, totals, window, current - window.lengthMs(), current,
+                        virtual.rolling(window.label()), streamTime, wallClockMs);
+            }
+            if (calendarDay != null) {
+                long dayStart = WindowSpec.dayStart(current - 1, zone);
+                emitLiveValue(series, definition, totals, calendarDay, dayStart, WindowSpec.dayEnd(dayStart, zone),
+                        virtual.dayStart == dayStart ? virtual.day : Tally.empty(), streamTime, wallClockMs);
+            }
+            return;
+        }
         // The panes not yet closed: grace / pane size + 1 of them, whatever the windows' lengths.
         Map<Long, Tally> open = new HashMap<>();
         for (long start = totals.closedUpTo; start < current; start += paneMs) {

@@ -34,6 +34,15 @@ public final class SeriesTotals {
         this.dayStart = dayStart;
     }
 
+    /** The counts of every window, as a scratch copy (live values of a distinct series close its open panes on it). */
+    SeriesTotals copy() {
+        SeriesTotals copy = new SeriesTotals(closedUpTo, lastDataPane, dayStart);
+        rolling.forEach((label, tally) -> copy.rolling.put(label, tally.copy()));
+        copy.day = day.copy();
+        copy.level = level.copy();
+        return copy;
+    }
+
     Tally rolling(String label) {
         return rolling.computeIfAbsent(label, l -> Tally.empty());
     }

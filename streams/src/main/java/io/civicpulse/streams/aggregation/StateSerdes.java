@@ -47,6 +47,18 @@ public final class StateSerdes {
         return of("series totals", (value, out) -> value.writeTo(out), SeriesTotals::readFrom);
     }
 
+    /** A distinct-count member's last panes seen scheduled and live ({@link DistinctCounts}). */
+    public static Serde<long[]> lastSeen() {
+        return of("last seen", (value, out) -> {
+            out.writeByte(1);
+            out.writeLong(value[0]);
+            out.writeLong(value[1]);
+        }, in -> {
+            readFormat(in, (byte) 1, "last seen");
+            return new long[] {in.readLong(), in.readLong()};
+        });
+    }
+
     /**
      * The repartition topic's value: the contributions of one event, which all belong to one city and so to one
      * partition. One record per event rather than one per contribution: an event of the e-service families feeds two
@@ -61,8 +73,9 @@ public final class StateSerdes {
 
     /**
      * An event's contributions share its city and origin, written once: [2][city][origin][count], then per
-     * contribution [indicatorId][scope][eventTime][numerator][denominator][samples][sample]. Strings are written as
-     * length and UTF-8 bytes, several times cheaper than writeUTF's modified UTF-8, which is encoded char by char.
+     * contribution [indicatorId][scope][eventTime][numerator][denominator][samples][sample][has member], then for
+     * distinct-count contributions [member][presence]. Strings are written as length and UTF-8 bytes, several times
+     * cheaper than writeUTF's modified UTF-8, which is encoded char by char.
      */
     private static void writeContributions(List<Contribution> contributions, DataOutput out) throws IOException {
         out.writeByte(CONTRIBUTIONS_FORMAT);
@@ -81,6 +94,11 @@ public final class StateSerdes {
             out.writeLong(c.denominator());
             out.writeLong(c.samples());
             out.writeDouble(c.sample());
+            out.writeBoolean(c.member() != null);
+            if (c.member() != null) {
+                writeString(out, c.member());
+                out.writeByte(c.presence().ordinal());
+            }
         }
     }
 
@@ -105,8 +123,18 @@ public final class StateSerdes {
             long denominator = in.readLong();
             long samples = in.readLong();
             double sample = in.readDouble();
+            String member = null;
+            Contribution.Presence presence = null;
+            if (in.readBoolean()) {
+                member = readString(in);
+                int ordinal = in.readByte();
+                if (ordinal < 0 || ordinal >= Contribution.Presence.values().length) {
+                    throw new IOException("unknown member presence " + ordinal);
+                }
+                presence = Contribution.Presence.values()[ordinal];
+            }
             contributions.add(new Contribution(city, indicatorId, scope, eventTime, numerator, denominator, samples,
-                    sample, origin));
+                    sample, origin, member, presence));
         }
         return contributions;
     }
@@ -139,6 +167,18 @@ public final class StateSerdes {
         if (version != expected) {
             throw new IOException("unknown " + what + " format " + version);
         }
+    }
+
+    /**
+     * Reads a record's format version, accepting any from {@code oldest} to {@code newest} (a format that grew), and
+     * returns it; refuses any other.
+     */
+    public static byte readFormat(DataInput in, byte oldest, byte newest, String what) throws IOException {
+        byte version = in.readByte();
+        if (version < oldest || version > newest) {
+            throw new IOException("unknown " + what + " format " + version);
+        }
+        return version;
     }
 
     /** An event's origin in the engine's binary formats (contributions, and other records that carry one). */

@@ -24,18 +24,38 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
 public final class IndicatorCatalogue {
 
     /** Version of the definitions below; change it with any change of meaning. */
-    public static final String VERSION = "2026.3";
+    public static final String VERSION = "2026.4";
 
     private static final String QUANTITATIVE = "quantitative";
     private static final boolean COMPUTED = true;
     private static final boolean NOT_YET = false;
 
-    public static final IndicatorDefinition PT_REALTIME_ROUTE_COVERAGE = ratio(NOT_YET, "pt.realtime-route-coverage",
-            "routes with live data in the window / routes scheduled in the window",
-            "ISO 37122 19.5 (lines with a public real-time system)", CITY);
-    public static final IndicatorDefinition PT_REALTIME_STOP_COVERAGE = ratio(NOT_YET, "pt.realtime-stop-coverage",
-            "stops with a live arrival prediction / stops served by the schedule in the window",
-            "U4SSC EC:ICT:T:1C (dynamic PT information)", CITY, DISTRICT);
+    /**
+     * How long after its time a coverage contribution can still arrive by design: scheduled members come from the
+     * trip-runs task as its clock reaches their pane, and that clock holds a realtime partition quiet for up to the
+     * idle time (10 minutes by default) where the window engine's clock moves on after 30 s.
+     */
+    private static final Duration COVERAGE_SETTLE = Duration.ofMinutes(10);
+    public static final IndicatorDefinition PT_REALTIME_ROUTE_COVERAGE = new IndicatorDefinition(
+            "pt.realtime-route-coverage",
+            "routes with live data in the window / routes scheduled in the window, distinct routes: scheduled when"
+                    + " a run of the route active on its service date (calendar and calendar_dates, frequency-based"
+                    + " runs included, times past 24:00 on their service date) is in operation during the window"
+                    + " (from its first departure to its last arrival); live when a trip update or a vehicle"
+                    + " position names a trip of the route (from the schedule) at a time in the window. Numerator:"
+                    + " routes both scheduled and live in the window, so the share never exceeds 100%; a window"
+                    + " with no scheduled route has no value. Exact (no sketch); settles 10 min",
+            "%", HIGHER_IS_BETTER, QUANTITATIVE, "ISO 37122 19.5 (lines with a public real-time system)",
+            Measure.DISTINCT_RATIO, 0, List.of(CITY), COMPUTED).withSettle(COVERAGE_SETTLE);
+    public static final IndicatorDefinition PT_REALTIME_STOP_COVERAGE = new IndicatorDefinition(
+            "pt.realtime-stop-coverage",
+            "stops with a live arrival prediction / stops served by the schedule in the window, distinct stops:"
+                    + " served when a stop time (arrival) of an active run falls in the window; live when a trip"
+                    + " update has a predicted arrival or departure for the stop (not SKIPPED) at an update time in"
+                    + " the window. Numerator: stops both served and live in the window (at most 100%); a window"
+                    + " with no served stop has no value. Exact; settles 10 min; city scope (no district data)",
+            "%", HIGHER_IS_BETTER, QUANTITATIVE, "U4SSC EC:ICT:T:1C (dynamic PT information)",
+            Measure.DISTINCT_RATIO, 0, List.of(CITY), COMPUTED).withSettle(COVERAGE_SETTLE);
     public static final IndicatorDefinition PT_ON_TIME_PERFORMANCE = ratio(COMPUTED, "pt.on-time-performance",
             "observed stop events with delay in [-60 s, +180 s] (both bounds inclusive) / observed stop events, in"
                     + " the window of their observed time; stop events with |delay| > 3 h are feed noise, left out"

@@ -7,6 +7,12 @@ package io.civicpulse.streams.catalogue;
 public enum Measure {
     /** numerator / denominator summed over the window (times 100 for %). */
     RATIO(false),
+    /**
+     * Distinct members (routes, stops) live and scheduled in the window / distinct members scheduled in the window
+     * (times 100 for %). Distinct counts do not add up over panes: the engine keeps each member's last pane seen
+     * scheduled and live instead of summing ({@code DistinctCounts}).
+     */
+    DISTINCT_RATIO(false),
     /** A percentile of the samples in the window, from a {@link io.civicpulse.streams.sketch.QuantileSketch}. */
     PERCENTILE(false),
     /** Events in the window per 100,000 residents per day. */
@@ -31,6 +37,11 @@ public enum Measure {
      */
     public boolean isLevel() {
         return level;
+    }
+
+    /** True for measures that count distinct members rather than summing contributions. */
+    public boolean isDistinct() {
+        return this == DISTINCT_RATIO;
     }
 
     /** True for measures divided by the population of their area, which the engine must know to publish them. */

@@ -11,6 +11,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.mobility.StopTimePrediction;
+import io.civicpulse.schemas.mobility.StopTimeScheduleRelationship;
 import io.civicpulse.schemas.mobility.TripScheduleRelationship;
 import io.civicpulse.schemas.mobility.TripUpdate;
 import io.civicpulse.schemas.mobility.VehiclePosition;
@@ -91,7 +93,7 @@ final class TransitChecks {
             int serviceDay = serviceDate == null ? Integer.MIN_VALUE : (int) serviceDate.toEpochDay();
             return new TransitInput.Sighting(city, tripId, kind, canceled, timeMs, serviceDay, startTime, eventId,
                     topic + "#" + partition, topic, partition, metadata == null ? -1 : metadata.offset(),
-                    record.key(), record.value() == null ? 0 : record.value().size());
+                    record.key(), record.value() == null ? 0 : record.value().size(), new String[0]);
         }
 
         /** The city of a tombstone: the first part of its {@code city/id} key. */
@@ -146,8 +148,16 @@ final class TransitChecks {
                 periods[i] = new int[] {f.getStartSeconds(), f.getEndSeconds(), f.getHeadwaySeconds()};
             }
             int first = trip.getStopTimes().get(0).getDepartureSeconds();
+            List<ScheduledStopTime> stopTimes = trip.getStopTimes();
+            String[] stops = new String[stopTimes.size()];
+            int[] offsets = new int[stops.length];
+            for (int i = 0; i < stops.length; i++) {
+                stops[i] = stopTimes.get(i).getStopId();
+                // The stop time of realtime stop coverage: its arrival (the first stop's arrival is its departure).
+                offsets[i] = Math.max(0, stopTimes.get(i).getArrivalSeconds() - first);
+            }
             accept(record, new TransitInput.Trip(trip.getCity(), trip.getTripId(),
-                    new TripPlan(trip.getRouteId(), trip.getServiceId(), first, periods)));
+                    new TripPlan(trip.getRouteId(), trip.getServiceId(), first, periods, stops, offsets)));
         }
 
         private static Problem problem(ScheduledTrip trip) {
@@ -251,10 +261,21 @@ final class TransitChecks {
             if (update == null || checks.problem(update, context.currentSystemTimeMs()) != null) {
                 return; // dead-lettered by the stop-event branch, which reads the same records
             }
+            boolean canceled = update.getScheduleRelationship() == TripScheduleRelationship.CANCELED;
+            List<String> predicted = new java.util.ArrayList<>();
+            for (StopTimePrediction stop : update.getStopTimeUpdates()) {
+                // A live arrival prediction: a predicted time for a stop the vehicle will call at.
+                if (!canceled && stop.getScheduleRelationship() != StopTimeScheduleRelationship.SKIPPED
+                        && (stop.getArrivalTime() != null || stop.getDepartureTime() != null)
+                        && ValidationProcessor.invalidScope(stop.getStopId()) == null
+                        && !stop.getStopId().isBlank() && !predicted.contains(stop.getStopId())) {
+                    predicted.add(stop.getStopId());
+                }
+            }
             accept(record, sighting(record, update.getCity(), update.getTripId(), TransitInput.Kind.TRIP_UPDATE,
-                    update.getScheduleRelationship() == TripScheduleRelationship.CANCELED,
-                    update.getUpdateTime().toEpochMilli(), update.getServiceDate(),
-                    gtfsSeconds(update.getStartTime()), update.getEventId()));
+                    canceled, update.getUpdateTime().toEpochMilli(), update.getServiceDate(),
+                    gtfsSeconds(update.getStartTime()), update.getEventId())
+                    .withPredictedStops(predicted.toArray(String[]::new)));
         }
     }
 

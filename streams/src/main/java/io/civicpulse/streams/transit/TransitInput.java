@@ -46,14 +46,22 @@ sealed interface TransitInput {
      * @param startTimeSeconds  the trip descriptor's start time (GTFS seconds), -1 when the feed leaves it empty
      * @param source            the input partition it came from ({@code topic#partition}), for the city's watermark
      * @param topic             where the raw record is, for a dead letter: topic, partition, offset, key
+     * @param predictedStops    the stops a trip update predicts an arrival or departure for (not SKIPPED), once
+     *                          each; empty for a vehicle position or a CANCELED trip
      */
     record Sighting(String city, String tripId, Kind kind, boolean canceled, long timeMs, int serviceDay,
                     int startTimeSeconds, String eventId, String source, String topic, int partition, long offset,
-                    String key, long payloadSize) implements TransitInput {
+                    String key, long payloadSize, String[] predictedStops) implements TransitInput {
         public Sighting {
             Objects.requireNonNull(city, "city");
             Objects.requireNonNull(tripId, "tripId");
             Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(predictedStops, "predictedStops");
+        }
+
+        Sighting withPredictedStops(String[] stops) {
+            return new Sighting(city, tripId, kind, canceled, timeMs, serviceDay, startTimeSeconds, eventId, source,
+                    topic, partition, offset, key, payloadSize, stops);
         }
     }
 
@@ -64,6 +72,8 @@ sealed interface TransitInput {
     }
 
     byte FORMAT = 1;
+    /** Format 1 with a sighting's predicted stops at its end. */
+    byte FORMAT_STOPS = 2;
     byte TRIP = 1;
     byte SERVICE = 2;
     byte SIGHTING = 3;
@@ -73,7 +83,7 @@ sealed interface TransitInput {
     }
 
     private static void write(TransitInput input, DataOutput out) throws IOException {
-        out.writeByte(FORMAT);
+        out.writeByte(FORMAT_STOPS);
         if (input instanceof Trip trip) {
             out.writeByte(TRIP);
             out.writeUTF(trip.city());
@@ -112,12 +122,16 @@ sealed interface TransitInput {
                 out.writeUTF(s.key());
             }
             out.writeLong(s.payloadSize());
+            out.writeInt(s.predictedStops().length);
+            for (String stop : s.predictedStops()) {
+                out.writeUTF(stop);
+            }
         }
     }
 
     private static TransitInput read(DataInput in) throws IOException {
         byte format = in.readByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_STOPS) {
             throw new IOException("unknown transit input format " + format);
         }
         byte type = in.readByte();
@@ -155,8 +169,12 @@ sealed interface TransitInput {
                 long offset = in.readLong();
                 String key = in.readBoolean() ? in.readUTF() : null;
                 long size = in.readLong();
+                String[] stops = new String[format == FORMAT ? 0 : in.readInt()];
+                for (int i = 0; i < stops.length; i++) {
+                    stops[i] = in.readUTF();
+                }
                 return new Sighting(city, tripId, kind, canceled, time, serviceDay, startTime, eventId, source, topic,
-                        partition, offset, key, size);
+                        partition, offset, key, size, stops);
             }
             default -> throw new IOException("unknown transit input type " + type);
         }

@@ -71,7 +71,8 @@ public final class TransitTopology {
                 .repartition(Repartitioned.with(Serdes.String(), TransitInput.serde()).withName(INPUTS_REPARTITION))
                 .process(() -> new TripRunProcessor(config), Named.as("trip-runs"), TripRunProcessor.TRIPS_STORE,
                         TripRunProcessor.SERVICES_STORE, TripRunProcessor.SERVICE_TRIPS_STORE,
-                        TripRunProcessor.RUNS_STORE, TripRunProcessor.CANCELS_STORE, TripRunProcessor.CLOCKS_STORE);
+                        TripRunProcessor.RUNS_STORE, TripRunProcessor.CANCELS_STORE, TripRunProcessor.CLOCKS_STORE,
+                        TripRunProcessor.COVERAGE_STORE);
         return rejected.merge(decisions, Named.as("transit-merge-decisions"));
     }
 
@@ -89,6 +90,8 @@ public final class TransitTopology {
                 Serdes.String(), RunState.serde()).withCachingEnabled());
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TripRunProcessor.CANCELS_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TripRunProcessor.COVERAGE_STORE), Serdes.String(), Serdes.Long()));
         builder.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TripRunProcessor.CLOCKS_STORE), Serdes.String(),
                 CityRunClock.serde()).withCachingEnabled());

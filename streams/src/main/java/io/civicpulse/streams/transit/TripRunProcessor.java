@@ -11,6 +11,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -30,6 +33,7 @@ import io.civicpulse.streams.catalogue.ScopeKind;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.validation.Checked;
 import io.civicpulse.streams.validation.DeadLetters;
+import io.civicpulse.streams.windows.Panes;
 
 /**
  * Decides, for every active run of the schedule, whether it was served, and emits that as contributions to
@@ -72,6 +76,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
     public static final String RUNS_STORE = "transit-trip-runs";
     public static final String CANCELS_STORE = "transit-run-cancellations";
     public static final String CLOCKS_STORE = "transit-city-clock";
+    public static final String COVERAGE_STORE = "transit-coverage-runs";
 
     /** The served rule of DOMAIN.md: seen within this of the first scheduled departure. */
     public static final Duration SIGHTING_WINDOW = Duration.ofMinutes(30);
@@ -101,6 +106,15 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
     private KeyValueStore<String, RunState> runs;
     private KeyValueStore<String, Long> cancels;
     private KeyValueStore<String, CityRunClock> clocks;
+    /** Planned runs not ended yet, keyed like {@link #RUNS_STORE} (by departure): their last arrival (ms). */
+    private KeyValueStore<String, Long> coverageRuns;
+    private final Panes panes;
+    /**
+     * Live coverage members already sent, per pane ({@code city|indicator|member}): a route is seen in dozens of
+     * records a minute and the engine needs it once per pane. In memory and pruned after 30 minutes: a member sent
+     * twice (after a restart, or late) is harmless, a pane holds a set.
+     */
+    private final TreeMap<Long, Set<String>> liveSent = new TreeMap<>();
     private EngineMetrics metrics;
     /** Per city, in memory: its realtime input partitions' progress (rebuilt after a restart from what follows). */
     private final Map<String, Feeds> feeds = new HashMap<>();
@@ -110,6 +124,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         this.idleAdvanceAfterMs = config.idleAdvanceAfter().toMillis();
         this.sourceActiveMs = idleAdvanceAfterMs > 0 ? idleAdvanceAfterMs : Duration.ofMinutes(10).toMillis();
         this.startupGraceMs = config.sourceStartupGrace().toMillis();
+        this.panes = config.panes();
     }
 
     @Override
@@ -121,6 +136,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         this.runs = context.getStateStore(RUNS_STORE);
         this.cancels = context.getStateStore(CANCELS_STORE);
         this.clocks = context.getStateStore(CLOCKS_STORE);
+        this.coverageRuns = context.getStateStore(COVERAGE_STORE);
         this.metrics = new EngineMetrics(context.metrics());
         // Wall clock: a city whose feeds stopped must still get its runs decided (as not served).
         context.schedule(Duration.ofMinutes(1), PunctuationType.WALL_CLOCK_TIME, this::advanceQuietCities);
@@ -166,6 +182,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
             }
             if (plan != null && active(trip.city(), plan.serviceId(), day, null)) {
                 plan(trip.city(), trip.tripId(), plan, day, clock.newestMs);
+                planCoverage(trip.city(), trip.tripId(), plan, day, clock);
             }
         }
     }
@@ -208,6 +225,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
                     unplan(service.city(), trip.key, trip.value, day, clock);
                 } else {
                     plan(service.city(), trip.key, trip.value, day, clock.newestMs);
+                    planCoverage(service.city(), trip.key, trip.value, day, clock);
                 }
             }
         }
@@ -240,12 +258,31 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         }
     }
 
-    /** Withdraws the runs of a trip on a date whose sighting window has not opened yet. */
+    /**
+     * Withdraws the runs of a trip on a date whose sighting window has not opened yet, and the trip's runs of that
+     * date from the coverage schedule (from the next pane sent on; a run in operation leaves it too).
+     */
     private void unplan(String city, String tripId, TripPlan plan, int day, CityRunClock clock) {
         for (int start : plan.runStarts()) {
             long departure = departureMs(city, day, start);
+            String key = runKey(city, departure, day, start, tripId);
             if (departure - windowMs > clock.newestMs) {
-                runs.delete(runKey(city, departure, day, start, tripId));
+                runs.delete(key);
+            }
+            coverageRuns.delete(key);
+        }
+    }
+
+    /**
+     * Adds the runs of a trip on an active date to the coverage schedule: every run, whatever the trips-served rule
+     * of sighting windows, unless it ends before the next pane to send.
+     */
+    private void planCoverage(String city, String tripId, TripPlan plan, int day, CityRunClock clock) {
+        long duration = plan.durationSeconds() * 1000L;
+        for (int start : plan.runStarts()) {
+            long departure = departureMs(city, day, start);
+            if (departure + duration >= clock.coverageNextMs) {
+                coverageRuns.put(runKey(city, departure, day, start, tripId), departure + duration);
             }
         }
     }
@@ -255,6 +292,8 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         if (clock.plannedThrough == Integer.MIN_VALUE) {
             // The first realtime record: runs of earlier dates can still depart now (stop times past 24:00).
             clock.plannedThrough = (int) localDay(city, newestMs) - TripPlan.MAX_DAYS_AFTER_SERVICE_DATE - 1;
+            // Scheduled coverage members are sent from the pane the city's realtime data starts in.
+            clock.coverageNextMs = panes.startOf(newestMs);
         }
         while (referenceMs(city, clock.plannedThrough + 1) - windowMs <= newestMs) {
             int day = ++clock.plannedThrough;
@@ -266,6 +305,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
             for (KeyValue<String, TripPlan> trip : all) {
                 if (active(city, trip.value.serviceId(), day, calendar)) {
                     plan(city, trip.key.substring(city.length() + 1), trip.value, day, newestBeforeMs);
+                    planCoverage(city, trip.key.substring(city.length() + 1), trip.value, day, clock);
                 }
             }
             // Cancellations kept for this date (and any earlier) were taken by plan() or name no plannable run.
@@ -291,7 +331,10 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         long newest = Math.max(newestBefore, sighting.timeMs());
         planDates(city, clock, newestBefore, newest);
         clock.newestMs = newest;
-        apply(sighting, clock);
+        sendScheduled(city, clock);
+        TripPlan plan = trips.get(city + SEP + sighting.tripId());
+        sendLive(sighting, plan);
+        apply(sighting, plan, clock);
         long watermark = feeds.computeIfAbsent(city, c -> new Feeds(context.currentSystemTimeMs()))
                 .seen(sighting.source(), sighting.timeMs(), context.currentSystemTimeMs(), startupGraceMs,
                         sourceActiveMs);
@@ -299,9 +342,8 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
         clocks.put(city, clock);
     }
 
-    private void apply(TransitInput.Sighting sighting, CityRunClock clock) {
+    private void apply(TransitInput.Sighting sighting, TripPlan plan, CityRunClock clock) {
         String city = sighting.city();
-        TripPlan plan = trips.get(city + SEP + sighting.tripId());
         if (plan == null) {
             metrics.record(UNSCHEDULED_TRIP, METRIC_ID);
             return;
@@ -423,6 +465,109 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
                 METRIC_ID + ":" + city + ":" + runId, departure, contributions)), departure + windowMs));
     }
 
+    // ---- realtime route and stop coverage
+
+    /**
+     * Sends the scheduled members of every pane the city's newest realtime time has reached: the routes with a run
+     * in operation in the pane (first departure before its end, last arrival at or after its start) and the stops
+     * with a stop time (arrival) of a run in it. One range scan of the runs departed by the pane's end, which the
+     * scan also rids of the runs that ended before it: O(runs in operation) per pane. Sent when the pane starts, well
+     * before the engine closes it (the coverage indicators settle 10 minutes).
+     */
+    private void sendScheduled(String city, CityRunClock clock) {
+        if (clock.coverageNextMs == Long.MIN_VALUE) {
+            return;
+        }
+        long paneMs = panes.sizeMs();
+        while (clock.coverageNextMs <= clock.newestMs) {
+            long start = clock.coverageNextMs;
+            long end = start + paneMs;
+            Set<String> routes = new TreeSet<>();
+            Set<String> stops = new TreeSet<>();
+            List<String> ended = new ArrayList<>();
+            try (KeyValueIterator<String, Long> it = coverageRuns.range(city + SEP, city + SEP + pad(end, 13))) {
+                while (it.hasNext()) {
+                    KeyValue<String, Long> run = it.next();
+                    if (run.value < start) {
+                        ended.add(run.key);
+                        continue;
+                    }
+                    // city|departure|day|start|tripId
+                    String[] parts = run.key.split("\\|", 5);
+                    TripPlan plan = trips.get(city + SEP + parts[4]);
+                    if (plan == null) {
+                        ended.add(run.key); // left the schedule
+                        continue;
+                    }
+                    routes.add(plan.routeId());
+                    long departure = Long.parseLong(parts[1]);
+                    for (int i = 0; i < plan.stopIds().length; i++) {
+                        long at = departure + plan.stopOffsets()[i] * 1000L;
+                        if (at >= start && at < end) {
+                            stops.add(plan.stopIds()[i]);
+                        }
+                    }
+                }
+            }
+            ended.forEach(coverageRuns::delete);
+            clock.coverageNextMs = end;
+            if (routes.isEmpty() && stops.isEmpty()) {
+                continue;
+            }
+            String paneId = "scheduled/" + Instant.ofEpochMilli(start);
+            EventOrigin origin = new EventOrigin(paneId, Topics.SCHEDULED_TRIPS.name(), -1, -1, city, 0);
+            List<Contribution> contributions = new ArrayList<>(routes.size() + stops.size());
+            for (String route : routes) {
+                contributions.add(Contribution.member(city, IndicatorCatalogue.PT_REALTIME_ROUTE_COVERAGE.id(),
+                        ScopeKind.CITY_SCOPE, start, route, Contribution.Presence.SCHEDULED, origin));
+            }
+            for (String stop : stops) {
+                contributions.add(Contribution.member(city, IndicatorCatalogue.PT_REALTIME_STOP_COVERAGE.id(),
+                        ScopeKind.CITY_SCOPE, start, stop, Contribution.Presence.SCHEDULED, origin));
+            }
+            context.forward(new Record<>(city, new Checked.Accepted(new EventContributions(
+                    METRIC_ID + ":" + city + ":" + paneId, start, contributions)), start));
+        }
+    }
+
+    /**
+     * Sends what a realtime record says live at its time: the route of its trip (from the schedule; a trip the
+     * schedule does not have names no known route) and, for a trip update, the stops it predicts. Each member once
+     * per pane.
+     */
+    private void sendLive(TransitInput.Sighting sighting, TripPlan plan) {
+        String city = sighting.city();
+        long pane = panes.startOf(sighting.timeMs());
+        Set<String> sent = liveSent.computeIfAbsent(pane, p -> new java.util.HashSet<>());
+        while (liveSent.firstKey() < pane - SIGHTING_WINDOW.toMillis()) {
+            liveSent.pollFirstEntry();
+        }
+        // Pointing at the realtime record, under the schedule's topic like the trip decisions: a derived member
+        // neither moves nor holds the engine's clock of the city.
+        EventOrigin origin = new EventOrigin(sighting.eventId(), Topics.SCHEDULED_TRIPS.name(), -1, -1,
+                sighting.key(), sighting.payloadSize());
+        List<Contribution> contributions = new ArrayList<>();
+        if (plan != null) {
+            String id = IndicatorCatalogue.PT_REALTIME_ROUTE_COVERAGE.id();
+            if (sent.add(city + SEP + id + SEP + plan.routeId())) {
+                contributions.add(Contribution.member(city, id, ScopeKind.CITY_SCOPE, sighting.timeMs(),
+                        plan.routeId(), Contribution.Presence.LIVE, origin));
+            }
+        }
+        String stopId = IndicatorCatalogue.PT_REALTIME_STOP_COVERAGE.id();
+        for (String stop : sighting.predictedStops()) {
+            if (sent.add(city + SEP + stopId + SEP + stop)) {
+                contributions.add(Contribution.member(city, stopId, ScopeKind.CITY_SCOPE, sighting.timeMs(), stop,
+                        Contribution.Presence.LIVE, origin));
+            }
+        }
+        if (!contributions.isEmpty()) {
+            context.forward(new Record<>(city, new Checked.Accepted(new EventContributions(METRIC_ID + ":" + city
+                    + ":live/" + sighting.kind() + "/" + sighting.eventId(), sighting.timeMs(), contributions)),
+                    sighting.timeMs()));
+        }
+    }
+
     /**
      * A city none of whose realtime sources sent anything for the idle time has its clock moved on with the wall
      * clock, so that its runs are decided (as not served) while its feeds are down, as the window engine does.
@@ -445,6 +590,7 @@ public final class TripRunProcessor implements Processor<String, TransitInput, S
             if (advanced > clock.newestMs) {
                 planDates(entry.getKey(), clock, clock.newestMs, advanced);
                 clock.newestMs = advanced;
+                sendScheduled(entry.getKey(), clock);
             }
             decide(entry.getKey(), clock, advanced);
             clocks.put(entry.getKey(), clock);

@@ -50,7 +50,9 @@ class TallyTest {
         List<Contribution> event = List.of(
                 new Contribution("são-paulo", "gov.e-payment-share", "service:a|b", 1234, 1, 1, 1, Double.NaN, origin),
                 new Contribution("são-paulo", "gov.request-resolution-time-p50", "district:ß", 1300, 0, 0, 1, 86.5,
-                        origin));
+                        origin),
+                Contribution.member("são-paulo", "pt.realtime-stop-coverage", "city", 1400, "stop|ü-7",
+                        Contribution.Presence.LIVE, origin));
         // Record equality: NaN (no sample) equals NaN.
         assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", event))).isEqualTo(event);
     }

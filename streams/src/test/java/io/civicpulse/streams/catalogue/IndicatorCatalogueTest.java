@@ -43,21 +43,23 @@ class IndicatorCatalogueTest {
     @Test
     void saysWhichIndicatorsAreComputed() {
         assertThat(IndicatorCatalogue.computed()).extracting(IndicatorDefinition::id).containsExactly(
-                "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "pt.trips-served",
+                "pt.realtime-route-coverage", "pt.realtime-stop-coverage", "pt.on-time-performance", "pt.delay-p50", "pt.delay-p90", "pt.trips-served",
                 "pt.gps-tracked-trips", "pt.feed-freshness", "pt.alert-affected-routes",
                 "micromobility.vehicles-available-per-100k", "micromobility.station-availability",
                 "gov.online-service-availability",
                 "gov.digital-channel-share", "gov.e-service-success", "gov.e-payment-share",
                 "gov.request-resolution-time-p50", "gov.requests-closed-on-time", "gov.open-requests",
                 "gov.civic-reports-per-100k", "gov.open-data-use-per-100k");
-        assertThat(IndicatorCatalogue.PT_REALTIME_ROUTE_COVERAGE.computed()).isFalse();
+        assertThat(IndicatorCatalogue.all()).allMatch(IndicatorDefinition::computed);
     }
 
     @Test
-    void onlyTheTripDecisionIndicatorsSettleThirtyMinutes() {
+    void onlyTheScheduleBasedIndicatorsSettle() {
         assertThat(IndicatorCatalogue.all()).filteredOn(definition -> !definition.settle().isZero())
                 .extracting(IndicatorDefinition::id, IndicatorDefinition::settle)
-                .containsExactly(tuple("pt.trips-served", Duration.ofMinutes(30)),
+                .containsExactly(tuple("pt.realtime-route-coverage", Duration.ofMinutes(10)),
+                        tuple("pt.realtime-stop-coverage", Duration.ofMinutes(10)),
+                        tuple("pt.trips-served", Duration.ofMinutes(30)),
                         tuple("pt.gps-tracked-trips", Duration.ofMinutes(30)));
     }
 
