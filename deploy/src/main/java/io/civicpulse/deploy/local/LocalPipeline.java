@@ -48,6 +48,7 @@ import io.civicpulse.ingest.simulator.services.SimulatedOpen311;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.IndicatorEngine;
+import io.civicpulse.streams.config.EngineConfig;
 
 /**
  * Everything {@code civicpulse local} runs on top of the {@link LocalStack}: the simulated city serving its feeds,
@@ -157,6 +158,10 @@ public final class LocalPipeline implements AutoCloseable {
             settings.put("application.id", "civicpulse-local");
             settings.put("state.dir", options.stateDir().toString());
             settings.put("civicpulse.zone." + profile.id(), profile.zone().getId());
+            if (options.speed() != 1) {
+                // The simulation's clock runs ahead of the wall clock the engine judges "in the future" by.
+                settings.put(EngineConfig.MAX_FUTURE_SKEW, "P3650D");
+            }
             engine = new IndicatorEngine(settings);
             engine.start();
             parts.add(0, engine);
@@ -164,6 +169,8 @@ public final class LocalPipeline implements AutoCloseable {
         }
         watchIndicators(kafka);
     }
+
+    private volatile boolean watcherStopping;
 
     private void watchIndicators(Map<String, Object> kafka) {
         Map<String, Object> config = new HashMap<>(kafka);
@@ -174,7 +181,7 @@ public final class LocalPipeline implements AutoCloseable {
         watcher = new Thread(() -> {
             try (KafkaConsumer<String, IndicatorValue> consumer = watcherConsumer) {
                 consumer.subscribe(List.of(Topics.INDICATORS.name()));
-                while (!Thread.currentThread().isInterrupted()) {
+                while (!watcherStopping) {
                     for (ConsumerRecord<String, IndicatorValue> record : consumer.poll(Duration.ofMillis(500))) {
                         indicatorRecords.incrementAndGet();
                         if (record.value() != null) {
@@ -250,11 +257,17 @@ public final class LocalPipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        // Woken up, not interrupted: an interrupted consumer fails its own close and logs it as an error.
+        watcherStopping = true;
         if (watcherConsumer != null) {
             watcherConsumer.wakeup();
         }
         if (watcher != null) {
-            watcher.interrupt();
+            try {
+                watcher.join(Duration.ofSeconds(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         for (AutoCloseable part : parts) {
             try {
