@@ -320,9 +320,4 @@ public final class IndicatorTopology {
                 Stores.persistentKeyValueStore(StopObservationProcessor.STORE), Serdes.String(),
                 StopObservationProcessor.stateSerde()).withCachingEnabled());
     }
-
-    /** The serde of the repartition topic (an event's contributions), for tools that read it. */
-    public static Serde<List<Contribution>> contributionSerde() {
-        return StateSerdes.contributions();
-    }
 }
