@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -25,13 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.mobility.StopTimePrediction;
 import io.civicpulse.schemas.mobility.StopTimeScheduleRelationship;
-import io.civicpulse.schemas.mobility.VehiclePosition;
-import io.civicpulse.schemas.mobility.VehicleStopStatus;
 import io.civicpulse.schemas.reference.FrequencyPeriod;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
-import io.civicpulse.schemas.reference.ScheduledTrip;
-import io.civicpulse.schemas.reference.ServiceCalendar;
-import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
 
@@ -43,7 +33,6 @@ import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
  */
 class RealtimeCoverageTest {
 
-    private static final ZoneId SOFIA = ZoneId.of("Europe/Sofia");
     private static final LocalDate DAY = LocalDate.of(2026, 3, 10);
     private static final String ROUTES = "sofia/pt.realtime-route-coverage/city/";
     private static final String STOPS = "sofia/pt.realtime-stop-coverage/city/";
@@ -51,18 +40,13 @@ class RealtimeCoverageTest {
     @TempDir
     Path stateDir;
     private EngineTestKit kit;
-    private TestInputTopic<String, ScheduledTrip> trips;
-    private TestInputTopic<String, ServiceCalendar> calendars;
-    private TestInputTopic<String, VehiclePosition> positions;
+    private TransitFeeds feeds;
     private int sequence;
-    private final Map<String, Instant> lastFeed = new HashMap<>();
 
     @BeforeEach
     void start(TestInfo test) {
         kit = new EngineTestKit("coverage-" + test.getTestMethod().orElseThrow().getName(), stateDir);
-        trips = kit.inputOf(Topics.SCHEDULED_TRIPS);
-        calendars = kit.inputOf(Topics.SERVICE_CALENDARS);
-        positions = kit.inputOf(Topics.VEHICLE_POSITIONS);
+        feeds = new TransitFeeds(kit);
     }
 
     @AfterEach
@@ -87,18 +71,11 @@ class RealtimeCoverageTest {
             int at = departure + 60 * (Integer) stops[i + 1];
             times.add(new ScheduledStopTime((String) stops[i], i / 2 + 1, at, at));
         }
-        trips.pipeInput(city + "/" + tripId, ScheduledTrip.newBuilder()
-                .setCity(city).setTripId(tripId).setRouteId(routeId).setServiceId(serviceId)
-                .setFrequencyBased(!frequencies.isEmpty()).setStopTimes(times).setFrequencies(frequencies)
-                .setFeedVersion("v1").setUpdatedAt(Instant.parse("2026-03-01T00:00:00Z"))
-                .build(), Instant.parse("2026-03-01T00:00:00Z"));
+        feeds.trip(city, tripId, routeId, serviceId, times, frequencies);
     }
 
     private void calendar(String city, String serviceId, LocalDate... dates) {
-        calendars.pipeInput(city + "/" + serviceId, ServiceCalendar.newBuilder()
-                .setCity(city).setServiceId(serviceId).setActiveDates(List.of(dates))
-                .setFeedVersion("v1").setUpdatedAt(Instant.parse("2026-03-01T00:00:00Z"))
-                .build(), Instant.parse("2026-03-01T00:00:00Z"));
+        feeds.calendar(city, serviceId, dates);
     }
 
     private static int gtfs(int hours, int minutes) {
@@ -107,15 +84,9 @@ class RealtimeCoverageTest {
 
     // ---- realtime
 
-    /** Sofia's service date of an instant, as ingest derives it: the day changes at 04:00 local time. */
-    private static LocalDate serviceDate(String city, Instant at) {
-        ZonedDateTime local = at.atZone(city.equals("sofia") ? SOFIA : ZoneId.of("UTC"));
-        return local.getHour() < 4 ? local.toLocalDate().minusDays(1) : local.toLocalDate();
-    }
-
     /** A trip update for the trip at {@code at} with the given stop predictions (Sofia's: no start time). */
     private void tripUpdate(String city, String tripId, Instant at, StopTimePrediction... stops) {
-        kit.send(kit.tripUpdate(city, tripId, "ignored", serviceDate(city, at), at, stops));
+        kit.send(kit.tripUpdate(city, tripId, "ignored", TransitFeeds.serviceDate(city, at), at, stops));
     }
 
     private static StopTimePrediction predicted(String stopId, Instant at) {
@@ -129,13 +100,7 @@ class RealtimeCoverageTest {
     }
 
     private void position(String city, String tripId, Instant at) {
-        VehiclePosition position = VehiclePosition.newBuilder()
-                .setCity(city).setFeedId("vehicle-positions").setVehicleId("v-" + tripId).setTripId(tripId)
-                .setRouteId(null).setServiceDate(serviceDate(city, at)).setLatitude(42.69).setLongitude(23.32)
-                .setCurrentStatus(VehicleStopStatus.IN_TRANSIT_TO).setPositionTime(at).setFeedTimestamp(at)
-                .setIngestedAt(at).setEventId(city + "-vp-" + tripId + "-" + at.toEpochMilli())
-                .build();
-        positions.pipeInput(city + "/" + position.getVehicleId(), position, at);
+        feeds.position(city, tripId, null, at);
     }
 
     /** Both realtime feeds reach {@code at}, polled every minute from where they were (a trip not scheduled). */
@@ -144,13 +109,7 @@ class RealtimeCoverageTest {
     }
 
     private void feedsAt(String city, Instant at, int everySeconds) {
-        Instant last = lastFeed.get(city);
-        for (Instant poll = last == null ? at : last.plusSeconds(everySeconds); poll.isBefore(at);
-             poll = poll.plusSeconds(everySeconds)) {
-            poll(city, poll);
-        }
-        poll(city, at);
-        lastFeed.merge(city, at, (a, b) -> a.isAfter(b) ? a : b);
+        feeds.feedsAt(city, at, everySeconds, this::poll);
         kit.tick();
     }
 

@@ -6,11 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
 import java.util.List;
 
-import org.apache.kafka.streams.TestInputTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,12 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.mobility.TripScheduleRelationship;
-import io.civicpulse.schemas.mobility.VehiclePosition;
-import io.civicpulse.schemas.mobility.VehicleStopStatus;
 import io.civicpulse.schemas.reference.FrequencyPeriod;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
-import io.civicpulse.schemas.reference.ScheduledTrip;
-import io.civicpulse.schemas.reference.ServiceCalendar;
 import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import io.civicpulse.streams.transit.TripRunProcessor;
@@ -39,7 +32,6 @@ import io.civicpulse.streams.transit.TripRunProcessor;
  */
 class TransitScheduleIndicatorsTest {
 
-    private static final ZoneId SOFIA = ZoneId.of("Europe/Sofia");
     private static final LocalDate DAY = LocalDate.of(2026, 3, 10);
     /** GTFS 12:00:00 of {@link #DAY} in Sofia. */
     private static final int NOON = 12 * 3600;
@@ -50,17 +42,13 @@ class TransitScheduleIndicatorsTest {
     @TempDir
     Path stateDir;
     private EngineTestKit kit;
-    private TestInputTopic<String, ScheduledTrip> trips;
-    private TestInputTopic<String, ServiceCalendar> calendars;
-    private TestInputTopic<String, VehiclePosition> positions;
+    private TransitFeeds feeds;
     private int sequence;
 
     @BeforeEach
     void start(TestInfo test) {
         kit = new EngineTestKit("schedule-" + test.getTestMethod().orElseThrow().getName(), stateDir);
-        trips = kit.inputOf(Topics.SCHEDULED_TRIPS);
-        calendars = kit.inputOf(Topics.SERVICE_CALENDARS);
-        positions = kit.inputOf(Topics.VEHICLE_POSITIONS);
+        feeds = new TransitFeeds(kit);
     }
 
     @AfterEach
@@ -73,74 +61,39 @@ class TransitScheduleIndicatorsTest {
     /** A trip of two stops, ten minutes apart, departing its first stop at {@code departure} (GTFS seconds). */
     private void trip(String city, String tripId, String routeId, String serviceId, int departure,
                       FrequencyPeriod... frequencies) {
-        ScheduledTrip trip = ScheduledTrip.newBuilder()
-                .setCity(city).setTripId(tripId).setRouteId(routeId).setServiceId(serviceId)
-                .setFrequencyBased(frequencies.length > 0)
-                .setStopTimes(List.of(new ScheduledStopTime("S1", 1, departure, departure),
-                        new ScheduledStopTime("S2", 2, departure + 600, departure + 600)))
-                .setFrequencies(List.of(frequencies))
-                .setFeedVersion("v1").setUpdatedAt(Instant.parse("2026-03-01T00:00:00Z"))
-                .build();
-        trips.pipeInput(city + "/" + tripId, trip, Instant.parse("2026-03-01T00:00:00Z"));
+        feeds.trip(city, tripId, routeId, serviceId, List.of(new ScheduledStopTime("S1", 1, departure, departure),
+                new ScheduledStopTime("S2", 2, departure + 600, departure + 600)), List.of(frequencies));
     }
 
     private void calendar(String city, String serviceId, LocalDate... dates) {
-        calendars.pipeInput(city + "/" + serviceId, ServiceCalendar.newBuilder()
-                .setCity(city).setServiceId(serviceId).setActiveDates(List.of(dates))
-                .setFeedVersion("v1").setUpdatedAt(Instant.parse("2026-03-01T00:00:00Z"))
-                .build(), Instant.parse("2026-03-01T00:00:00Z"));
+        feeds.calendar(city, serviceId, dates);
     }
 
     // ---- realtime
 
-    /** Sofia's service date of an instant, as ingest derives it: the day changes at 04:00 local time. */
-    private static LocalDate serviceDate(String city, Instant at) {
-        ZonedDateTime local = at.atZone(city.equals("sofia") ? SOFIA : ZoneId.of("UTC"));
-        return local.getHour() < 4 ? local.toLocalDate().minusDays(1) : local.toLocalDate();
-    }
-
     /** A trip update for the trip at {@code at}, as ingest emits Sofia's (no start time). */
     private void tripUpdate(String city, String tripId, Instant at) {
-        kit.send(kit.tripUpdate(city, tripId, "94", serviceDate(city, at), at));
+        kit.send(kit.tripUpdate(city, tripId, "94", TransitFeeds.serviceDate(city, at), at));
     }
 
     private void canceled(String city, String tripId, Instant at) {
-        kit.send(kit.tripUpdate(city, tripId, "94", serviceDate(city, at), at)
+        kit.send(kit.tripUpdate(city, tripId, "94", TransitFeeds.serviceDate(city, at), at)
                 .setScheduleRelationship(TripScheduleRelationship.CANCELED));
     }
 
     private void position(String city, String tripId, Instant at) {
-        VehiclePosition position = VehiclePosition.newBuilder()
-                .setCity(city).setFeedId("vehicle-positions").setVehicleId("v-" + tripId).setTripId(tripId)
-                .setRouteId("94").setServiceDate(serviceDate(city, at)).setLatitude(42.69).setLongitude(23.32)
-                .setCurrentStatus(VehicleStopStatus.IN_TRANSIT_TO).setPositionTime(at).setFeedTimestamp(at)
-                // Received as measured: its feed-freshness sample (counted when received) moves the city's clock
-                // no further than the trip updates do, so the live windows below end where the feeds are.
-                .setIngestedAt(at).setEventId(city + "-vp-" + tripId + "-" + at.toEpochMilli())
-                .build();
-        positions.pipeInput(city + "/" + position.getVehicleId(), position, at);
+        feeds.position(city, tripId, "94", at);
     }
 
-    /**
-     * Both realtime feeds reach {@code at}, with records of a trip the schedule does not have, polled every minute
-     * from where they were, as live feeds are: decisions then reach the indicators as the feeds move on, never after
-     * a jump of hours that other inputs of the city (feed freshness) would have made first.
-     */
+    /** Both realtime feeds reach {@code at}, with records of a trip the schedule does not have, every minute. */
     private void feedsAt(String city, Instant at) {
-        Instant last = lastFeed.get(city);
-        for (Instant poll = last == null ? at : last.plusSeconds(60); poll.isBefore(at); poll = poll.plusSeconds(60)) {
-            poll(city, poll);
-        }
-        poll(city, at);
-        lastFeed.merge(city, at, (a, b) -> a.isAfter(b) ? a : b);
+        feeds.feedsAt(city, at, 60, this::poll);
     }
 
     private void poll(String city, Instant at) {
         tripUpdate(city, "not-scheduled-" + (++sequence), at);
         position(city, "not-scheduled-" + sequence, at);
     }
-
-    private final java.util.Map<String, Instant> lastFeed = new java.util.HashMap<>();
 
     /** The value's window holds {@code departure}: the run counted there, not where it was decided. */
     private static void assertHolds(IndicatorValue value, Instant departure) {
@@ -454,10 +407,7 @@ class TransitScheduleIndicatorsTest {
     @Test
     void badScheduledTripIsDeadLetteredAndTheRestOfTheScheduleCounts() {
         oneTrip();
-        trips.pipeInput("sofia/broken", ScheduledTrip.newBuilder()
-                .setCity("sofia").setTripId("broken").setRouteId("94").setServiceId("weekday")
-                .setFrequencyBased(false).setStopTimes(List.of()).setFeedVersion("v1")
-                .setUpdatedAt(Instant.parse("2026-03-01T00:00:00Z")).build(), Instant.parse("2026-03-01T00:00:00Z"));
+        feeds.trip("sofia", "broken", "94", "weekday", List.of(), List.of());
         tripUpdate("sofia", "A57-A290-6-27-5461188771", minutesFromDeparture(-5));
         decideAll(minutesFromDeparture(31));
 
