@@ -8,6 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +34,13 @@ class IngestCommandIT {
 
     @Test
     void pollsEveryFeedOfTheCityFileIntoKafkaAndStopsOnSigterm(@TempDir Path dir) throws Exception {
-        SimulationClock clock = SimulationClock.running(Instant.now(), 1);
+        // The simulated day starts at the last 10:00 in Granada: at night no bus runs, and the feeds would carry no
+        // positions and no trip updates to publish.
+        ZoneId granada = CityProfile.granada().zone();
+        ZonedDateTime now = ZonedDateTime.now(granada);
+        ZonedDateTime tenToday = now.truncatedTo(ChronoUnit.DAYS).withHour(10);
+        Instant daytime = (tenToday.isAfter(now) ? tenToday.minusDays(1) : tenToday).toInstant();
+        SimulationClock clock = SimulationClock.running(daytime, 1);
         CitySimulation city = CitySimulation.create(CityProfile.granada(), 5, NetworkSize.SMALL, clock);
         ServiceUsageModel services = new ServiceUsageModel("granada", 5, city.city().zone(),
                 Instant.now().minus(Duration.ofDays(3)), 0.2, new double[] {37.1, -3.7, 37.25, -3.5});
