@@ -90,6 +90,9 @@ final class IngestCommand implements Callable<Integer> {
         city.realtimeFeeds().forEach(f -> feeds.add("GTFS-RT " + f.id() + " " + f.url()));
         city.gbfsFeeds().forEach(f -> feeds.add("GBFS " + f.id() + " " + f.url()));
         open311Settings.ifPresent(s -> feeds.add("Open311 " + s.baseUrl()));
+        if (!city.population().isEmpty()) {
+            feeds.add("Population " + city.population().byArea() + " as of " + city.population().asOf());
+        }
         out.println(READY_MARKER + city.id() + " (" + city.zone() + "):");
         feeds.forEach(f -> out.println("  " + f));
         out.flush();

@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import io.civicpulse.ingest.city.BoundingBox;
 import io.civicpulse.ingest.city.CityConfig;
 import io.civicpulse.ingest.city.FeedEndpoint;
+import io.civicpulse.ingest.city.PopulationFigures;
 import io.civicpulse.ingest.intake.ApiKeys;
 import io.civicpulse.ingest.intake.IntakeMetrics;
 import io.civicpulse.ingest.intake.IntakeServer;
@@ -112,7 +114,10 @@ public final class LocalPipeline implements AutoCloseable {
                 .withRealtimeFeed(new FeedEndpoint("trip-updates", urls.tripUpdates(), Duration.ofSeconds(10)))
                 .withRealtimeFeed(new FeedEndpoint("vehicle-positions", urls.vehiclePositions(), Duration.ofSeconds(10)))
                 .withRealtimeFeed(new FeedEndpoint("alerts", urls.alerts(), Duration.ofSeconds(30)))
-                .withGbfsFeed(new FeedEndpoint(cityProfile.id() + "-bikes", urls.gbfsV3(), Duration.ofSeconds(30)));
+                .withGbfsFeed(new FeedEndpoint(cityProfile.id() + "-bikes", urls.gbfsV3(), Duration.ofSeconds(30)))
+                // The per-100k indicators divide by it; districts get none, since requests carry no district yet.
+                .withPopulation(new PopulationFigures(LocalDate.ofInstant(now, cityProfile.zone()),
+                        "simulated city profile", Map.of("city", cityProfile.population())));
         mobilityMetrics = new IngestMetrics(cityProfile.id(), clock);
         EventPublisher mobilityPublisher = EventPublisher.create(kafka, mobilityMetrics);
         mobility = MobilityIngest.start(mobilityCity, mobilityPublisher, mobilityMetrics, clock);

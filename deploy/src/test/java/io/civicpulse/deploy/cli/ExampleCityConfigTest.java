@@ -22,5 +22,6 @@ class ExampleCityConfigTest {
         assertThat(sofia.realtimeFeeds()).hasSize(3);
         assertThat(sofia.gbfsFeeds()).hasSize(1);
         assertThat(sofia.bounds().contains(42.6977, 23.3219)).isTrue();
+        assertThat(sofia.population().byArea()).containsEntry("city", 1_280_000L);
     }
 }

@@ -8,14 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.sun.net.httpserver.HttpServer;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +34,14 @@ import io.civicpulse.ingest.simulator.SimulationClock;
 import io.civicpulse.ingest.simulator.SimulatorServer;
 import io.civicpulse.ingest.simulator.services.ServiceUsageModel;
 import io.civicpulse.ingest.simulator.services.SimulatedOpen311;
+import io.civicpulse.schemas.reference.AreaPopulation;
+import io.civicpulse.schemas.topics.Topics;
 
 /** {@code civicpulse ingest} as an operator runs it: a city file, a real broker, feeds over HTTP, SIGTERM to stop. */
 class IngestCommandIT {
+
+    /** A figure no other test publishes, to find this run's record on the shared topic. */
+    private static final long POPULATION = 200_000L + ThreadLocalRandom.current().nextLong(100_000);
 
     @Test
     void pollsEveryFeedOfTheCityFileIntoKafkaAndStopsOnSigterm(@TempDir Path dir) throws Exception {
@@ -60,7 +71,9 @@ class IngestCommandIT {
                     "gtfsrt.vehicle-positions.interval=PT2S",
                     "gbfs.granada-bikes.url=" + urls.gbfsV3(),
                     "open311.url=http://127.0.0.1:" + open311.getAddress().getPort() + open311Path,
-                    "open311.interval=PT5S", ""));
+                    "open311.interval=PT5S",
+                    "population.city=" + POPULATION,
+                    "population.as-of=2024-01-01", ""));
 
             try (CliProcess ingest = CliProcess.start(Map.of(), "ingest", "--city-config", cityFile.toString(),
                     "--bootstrap-servers", SharedStack.get().bootstrapServers(),
@@ -70,11 +83,35 @@ class IngestCommandIT {
                         .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(ingest.output())
                                 .containsPattern("published [1-9][0-9]* positions, [1-9][0-9]* trip updates, "
                                         + "[0-9]+ alerts, [1-9][0-9]* bike statuses, [1-9][0-9]* Open311 events"));
+                assertThat(ingest.output()).contains("Population {city=" + POPULATION + "} as of 2024-01-01");
+                assertThat(populationPublished()).as("the city file's population on the population topic")
+                        .extracting(AreaPopulation::getCity, AreaPopulation::getArea, AreaPopulation::getAsOf)
+                        .containsExactly("granada", "city", LocalDate.of(2024, 1, 1));
                 ingest.process().destroy(); // SIGTERM
                 assertThat(ingest.process().waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
             }
         } finally {
             open311.stop(0);
+        }
+    }
+
+    private static AreaPopulation populationPublished() {
+        Map<String, Object> config = new HashMap<>(SharedStack.clientConfig());
+        config.put("group.id", "population-check-" + UUID.randomUUID());
+        config.put("auto.offset.reset", "earliest");
+        try (KafkaConsumer<String, AreaPopulation> consumer = new KafkaConsumer<>(config,
+                Topics.POPULATION.keySerde().deserializer(), Topics.POPULATION.valueSerde(config).deserializer())) {
+            consumer.subscribe(List.of(Topics.POPULATION.name()));
+            AtomicReference<AreaPopulation> found = new AtomicReference<>();
+            await("population record").atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    if (r.key().equals("granada/city") && r.value().getPopulation() == POPULATION) {
+                        found.set(r.value());
+                    }
+                });
+                return found.get() != null;
+            });
+            return found.get();
         }
     }
 }

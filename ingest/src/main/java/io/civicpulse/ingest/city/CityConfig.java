@@ -43,16 +43,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * gtfsrt.vehicle-positions.interval=PT10S
  * gbfs.nextbike-sofia.url=https://.../gbfs.json
  * gbfs.nextbike-sofia.interval=PT30S
+ * population.city=1286383                    # residents; see PopulationFigures
+ * population.as-of=2021-09-07
  * </pre>
  *
  * @param gtfsStatic    the static feed, id {@code gtfs-static}; null when the city has none
  * @param realtimeFeeds GTFS-Realtime feeds; each may carry vehicles, trip updates and alerts
  * @param gbfsFeeds     GBFS systems, each by its {@code gbfs.json}; the id is the operator id used when the
  *                      system does not name itself
+ * @param population    residents of the city and its districts; {@link PopulationFigures#NONE} when not given
  */
 public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, BoundingBox bounds, String language,
                          Duration maxFutureSkew, FeedEndpoint gtfsStatic, List<FeedEndpoint> realtimeFeeds,
-                         List<FeedEndpoint> gbfsFeeds) {
+                         List<FeedEndpoint> gbfsFeeds, PopulationFigures population) {
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DEFAULT_STATIC_INTERVAL = Duration.ofHours(6);
@@ -68,6 +71,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         Objects.requireNonNull(serviceDayStart, "serviceDayStart");
         Objects.requireNonNull(bounds, "bounds");
         Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
+        Objects.requireNonNull(population, "population");
         realtimeFeeds = List.copyOf(realtimeFeeds);
         gbfsFeeds = List.copyOf(gbfsFeeds);
         List<String> ids = new ArrayList<>();
@@ -80,7 +84,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
     /** A city with no feeds yet, the given zone, a 04:00 service-day start and no bounds; add the rest with the withers. */
     public static CityConfig of(String id, ZoneId zone) {
         return new CityConfig(id, zone, LocalTime.of(4, 0), BoundingBox.WORLD, null, Duration.ofMinutes(5),
-                null, List.of(), List.of());
+                null, List.of(), List.of(), PopulationFigures.NONE);
     }
 
     public ServiceDays serviceDays() {
@@ -89,39 +93,47 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
 
     public CityConfig withBounds(BoundingBox newBounds) {
         return new CityConfig(id, zone, serviceDayStart, newBounds, language, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, gbfsFeeds);
+                realtimeFeeds, gbfsFeeds, population);
     }
 
     public CityConfig withServiceDayStart(LocalTime start) {
-        return new CityConfig(id, zone, start, bounds, language, maxFutureSkew, gtfsStatic, realtimeFeeds, gbfsFeeds);
+        return new CityConfig(id, zone, start, bounds, language, maxFutureSkew, gtfsStatic, realtimeFeeds, gbfsFeeds,
+                population);
     }
 
     public CityConfig withLanguage(String newLanguage) {
         return new CityConfig(id, zone, serviceDayStart, bounds, newLanguage, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, gbfsFeeds);
+                realtimeFeeds, gbfsFeeds, population);
     }
 
     public CityConfig withMaxFutureSkew(Duration skew) {
-        return new CityConfig(id, zone, serviceDayStart, bounds, language, skew, gtfsStatic, realtimeFeeds, gbfsFeeds);
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, skew, gtfsStatic, realtimeFeeds, gbfsFeeds,
+                population);
     }
 
     public CityConfig withGtfsStatic(FeedEndpoint feed) {
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, feed, realtimeFeeds,
-                gbfsFeeds);
+                gbfsFeeds, population);
     }
 
     public CityConfig withRealtimeFeed(FeedEndpoint feed) {
         List<FeedEndpoint> feeds = new ArrayList<>(realtimeFeeds);
         feeds.add(feed);
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic, feeds,
-                gbfsFeeds);
+                gbfsFeeds, population);
     }
 
     public CityConfig withGbfsFeed(FeedEndpoint feed) {
         List<FeedEndpoint> feeds = new ArrayList<>(gbfsFeeds);
         feeds.add(feed);
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, feeds);
+                realtimeFeeds, feeds, population);
+    }
+
+    /** The same city with these population figures (the per-100k indicators' denominators). */
+    public CityConfig withPopulation(PopulationFigures figures) {
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
+                realtimeFeeds, gbfsFeeds, figures);
     }
 
     /** Loads a {@code .json} file, or a properties file (any other name). */
@@ -187,7 +199,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         return new CityConfig(id, zone, dayStart, bounds, p.get("city.language"),
                 duration(p, "city.max-future-skew", Duration.ofMinutes(5)), gtfsStatic,
                 endpoints(p, "gtfsrt.", DEFAULT_REALTIME_INTERVAL, timeout),
-                endpoints(p, "gbfs.", DEFAULT_GBFS_INTERVAL, timeout));
+                endpoints(p, "gbfs.", DEFAULT_GBFS_INTERVAL, timeout), PopulationFigures.fromProperties(p));
     }
 
     private static List<FeedEndpoint> endpoints(Map<String, String> p, String prefix, Duration defaultInterval,

@@ -24,6 +24,7 @@ import io.civicpulse.ingest.gtfsrt.GtfsRtPoller;
 import io.civicpulse.ingest.publish.DeadLetters;
 import io.civicpulse.ingest.publish.EventPublisher;
 import io.civicpulse.ingest.publish.IngestMetrics;
+import io.civicpulse.ingest.publish.PopulationPublication;
 import io.civicpulse.ingest.publish.Publisher;
 import io.civicpulse.ingest.publish.StateChangeLog;
 import io.civicpulse.ingest.city.CityConfig;
@@ -34,7 +35,8 @@ import io.civicpulse.ingest.poll.PollLoop;
 
 /**
  * A city's mobility ingest, running: the static GTFS loader, a poller per GTFS-Realtime feed and per GBFS
- * system, each at its own interval with backoff, all publishing through one idempotent producer. The realtime
+ * system, each at its own interval with backoff, all publishing through one idempotent producer, and the city
+ * file's population figures (reference data, like the static schedule). The realtime
  * pollers start once the first static load was attempted, so that Sofia's absolute-time predictions find their
  * schedule from the first poll. This is what {@code civicpulse ingest} and {@code civicpulse local} start.
  */
@@ -73,6 +75,11 @@ public final class MobilityIngest implements AutoCloseable {
         this.staticLoader = city.gtfsStatic() == null ? null : new GtfsStaticLoader(city, city.gtfsStatic(), fetcher,
                 publisher, deadLetters, metrics, clock, states, workDir);
 
+        if (!city.population().isEmpty()) {
+            // Until the broker has them, the per-100k indicators have no denominator: retried every 30 s, then idle.
+            start(city.id() + "/population", new Backoff(Duration.ofSeconds(30), MAX_BACKOFF),
+                    new PopulationPublication(city, publisher)::run);
+        }
         List<Runnable> realtime = new ArrayList<>();
         for (FeedEndpoint feed : city.realtimeFeeds()) {
             Duration staleAfter = max(feed.interval().multipliedBy(3), Duration.ofSeconds(60));
@@ -118,8 +125,12 @@ public final class MobilityIngest implements AutoCloseable {
     }
 
     private void start(String name, FeedEndpoint feed, PollLoop.Poll poll) {
+        start(name, new Backoff(feed.interval(), MAX_BACKOFF), poll);
+    }
+
+    private void start(String name, Backoff backoff, PollLoop.Poll poll) {
         synchronized (loops) {
-            loops.add(PollLoop.start(name, scheduler, new Backoff(feed.interval(), MAX_BACKOFF), poll));
+            loops.add(PollLoop.start(name, scheduler, backoff, poll));
         }
     }
 

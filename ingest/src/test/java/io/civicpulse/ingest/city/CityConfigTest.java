@@ -9,11 +9,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.civicpulse.schemas.reference.AreaPopulation;
 
 class CityConfigTest {
 
@@ -93,5 +97,66 @@ class CityConfigTest {
     void invertedBoundsAreRejected() {
         assertThatThrownBy(() -> BoundingBox.parse("42.85,23.05,42.55,23.60"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("south <= north");
+    }
+
+    @Test
+    void populationFiguresOfTheCityAndItsDistrictsBecomeTheRecordsOfThePopulationTopic() throws IOException {
+        Path file = dir.resolve("sofia.properties");
+        Files.writeString(file, """
+                city.id=sofia
+                city.time-zone=Europe/Sofia
+                population.city=1_286_383
+                population.district.sredets=31000
+                population.district.krasno-selo=82000
+                population.as-of=2021-09-07
+                population.source=NSI, 2021 census
+                """);
+
+        CityConfig city = CityConfig.load(file);
+
+        assertThat(city.population().byArea()).containsExactlyInAnyOrderEntriesOf(Map.of("city", 1_286_383L,
+                "district:sredets", 31_000L, "district:krasno-selo", 82_000L));
+        Map<String, AreaPopulation> records = city.population().records("sofia");
+        assertThat(records).containsOnlyKeys("sofia/city", "sofia/district:sredets", "sofia/district:krasno-selo");
+        assertThat(records.get("sofia/district:sredets")).satisfies(r -> {
+            assertThat(r.getCity()).isEqualTo("sofia");
+            assertThat(r.getArea()).isEqualTo("district:sredets");
+            assertThat(r.getPopulation()).isEqualTo(31_000L);
+            assertThat(r.getAsOf()).isEqualTo(LocalDate.of(2021, 9, 7));
+            assertThat(r.getSource()).isEqualTo("NSI, 2021 census");
+        });
+    }
+
+    @Test
+    void aCityWithoutPopulationFiguresHasNone() throws IOException {
+        Path file = dir.resolve("granada.json");
+        Files.writeString(file, """
+                {"city": {"id": "granada", "time-zone": "Europe/Madrid"},
+                 "population": {"city": 231775, "as-of": "2024-01-01"}}
+                """, StandardCharsets.UTF_8);
+        assertThat(CityConfig.load(file).population().byArea()).containsExactly(Map.entry("city", 231_775L));
+        assertThat(CityConfig.of("granada", ZoneId.of("Europe/Madrid")).population().isEmpty()).isTrue();
+    }
+
+    @Test
+    void badPopulationFiguresAreClearErrors() {
+        assertThatThrownBy(() -> load("population.city=1286383\n"))
+                .hasMessageContaining("population.as-of");
+        assertThatThrownBy(() -> load("population.city=0\npopulation.as-of=2021-09-07\n"))
+                .hasMessageContaining("population.city must be a positive number");
+        assertThatThrownBy(() -> load("population.city=1.2M\npopulation.as-of=2021-09-07\n"))
+                .hasMessageContaining("population.city must be a whole number");
+        assertThatThrownBy(() -> load("population.district.Sredets=31000\npopulation.as-of=2021-09-07\n"))
+                .hasMessageContaining("district id");
+        assertThatThrownBy(() -> load("population.sredets=31000\npopulation.as-of=2021-09-07\n"))
+                .hasMessageContaining("unknown population keys [population.sredets]");
+        assertThatThrownBy(() -> load("population.city=31000\npopulation.as-of=7.9.2021\n"))
+                .hasMessageContaining("population.as-of must be a date");
+    }
+
+    private CityConfig load(String population) throws IOException {
+        Path file = dir.resolve("city.properties");
+        Files.writeString(file, "city.id=sofia\ncity.time-zone=Europe/Sofia\n" + population);
+        return CityConfig.load(file);
     }
 }
