@@ -240,7 +240,7 @@ public final class LocalPipeline implements AutoCloseable {
             }
         });
         Deque<String> lines = new ArrayDeque<>();
-        shown.forEach((name, v) -> lines.add(String.format(Locale.ROOT, "    %-44s %8s %-5s (%s / %s, %s)", name,
+        shown.forEach((name, v) -> lines.add(String.format(Locale.ROOT, "    %-48s %8s %-5s (%s / %s, %s)", name,
                 v.getKpiValue() == null ? "-" : String.format(Locale.ROOT, "%.1f", v.getKpiValue()), v.getUnit(),
                 trim(v.getNumerator()), trim(v.getDenominator()), v.getFinal$() ? "final" : "live")));
         return List.copyOf(lines);
