@@ -1,8 +1,6 @@
 package io.civicpulse.deploy.cli;
 
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -62,14 +59,9 @@ final class IngestCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), cityConfig + ": " + e.getMessage());
         }
-        Optional<Open311Poller.Settings> open311Settings = Optional.empty();
-        if (!cityConfig.getFileName().toString().endsWith(".json")) {
-            Properties properties = new Properties();
-            try (InputStream in = Files.newInputStream(cityConfig)) {
-                properties.load(in);
-            }
-            open311Settings = Open311Poller.Settings.fromProperties(properties);
-        }
+        // The same keys in either format, so a JSON city file configures Open311 as a properties file does.
+        Optional<Open311Poller.Settings> open311Settings = Open311Poller.Settings.fromProperties(
+                CityConfig.loadProperties(cityConfig));
 
         MobilityIngest mobility = MobilityIngest.start(city, kafka);
         Open311Ingest open311 = open311Settings.map(s -> Open311Ingest.start(city, s, kafka, Clock.systemUTC()))
@@ -90,6 +82,9 @@ final class IngestCommand implements Callable<Integer> {
         city.realtimeFeeds().forEach(f -> feeds.add("GTFS-RT " + f.id() + " " + f.url()));
         city.gbfsFeeds().forEach(f -> feeds.add("GBFS " + f.id() + " " + f.url()));
         open311Settings.ifPresent(s -> feeds.add("Open311 " + s.baseUrl()));
+        if (!city.districts().isEmpty()) {
+            feeds.add("Districts " + city.districts().ids().size() + " from " + cityConfig.getFileName());
+        }
         if (!city.population().isEmpty()) {
             feeds.add("Population " + city.population().byArea() + " as of " + city.population().asOf());
         }

@@ -125,6 +125,11 @@ final class LocalCommand implements Callable<Integer> {
                 pipeline[0].close();
             }
             stack.close();
+            if (e instanceof java.net.BindException || e.getCause() instanceof java.net.BindException) {
+                // A port in use is the operator's to fix, and the message says how: no stack trace for it.
+                spec.commandLine().getErr().println("Cannot start: " + e.getMessage());
+                return 1;
+            }
             throw e;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);

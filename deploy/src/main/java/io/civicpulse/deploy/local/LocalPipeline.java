@@ -28,6 +28,7 @@ import org.apache.kafka.common.errors.WakeupException;
 
 import io.civicpulse.ingest.city.BoundingBox;
 import io.civicpulse.ingest.city.CityConfig;
+import io.civicpulse.ingest.city.CityDistricts;
 import io.civicpulse.ingest.city.FeedEndpoint;
 import io.civicpulse.ingest.city.PopulationFigures;
 import io.civicpulse.ingest.intake.ApiKeys;
@@ -40,6 +41,8 @@ import io.civicpulse.ingest.open311.Open311Poller;
 import io.civicpulse.ingest.publish.EventPublisher;
 import io.civicpulse.ingest.publish.IngestMetrics;
 import io.civicpulse.ingest.simulator.CityProfile;
+import io.civicpulse.ingest.simulator.District;
+import io.civicpulse.ingest.simulator.DistrictBoundaries;
 import io.civicpulse.ingest.simulator.CitySimulation;
 import io.civicpulse.ingest.simulator.NetworkSize;
 import io.civicpulse.ingest.simulator.SimulationClock;
@@ -115,9 +118,11 @@ public final class LocalPipeline implements AutoCloseable {
                 .withRealtimeFeed(new FeedEndpoint("vehicle-positions", urls.vehiclePositions(), Duration.ofSeconds(10)))
                 .withRealtimeFeed(new FeedEndpoint("alerts", urls.alerts(), Duration.ofSeconds(30)))
                 .withGbfsFeed(new FeedEndpoint(cityProfile.id() + "-bikes", urls.gbfsV3(), Duration.ofSeconds(30)))
-                // The per-100k indicators divide by it; districts get none, since requests carry no district yet.
+                // The boundaries the simulator publishes: stops and requests get the district:<id> scopes.
+                .withDistricts(CityDistricts.fromGeoJson(DistrictBoundaries.geoJson(cityProfile), "id"))
+                // The per-100k indicators divide by it.
                 .withPopulation(new PopulationFigures(LocalDate.ofInstant(now, cityProfile.zone()),
-                        "simulated city profile", Map.of("city", cityProfile.population())));
+                        "simulated city profile", simulatedPopulation(cityProfile)));
         mobilityMetrics = new IngestMetrics(cityProfile.id(), clock);
         EventPublisher mobilityPublisher = EventPublisher.create(kafka, mobilityMetrics);
         mobility = MobilityIngest.start(mobilityCity, mobilityPublisher, mobilityMetrics, clock);
@@ -173,6 +178,16 @@ public final class LocalPipeline implements AutoCloseable {
             progress.step("Indicator engine (Kafka Streams, exactly_once_v2)", since(t2));
         }
         watchIndicators(kafka);
+    }
+
+    /** The city's residents, and each district's share of them by its weight (the simulator's density). */
+    private static Map<String, Long> simulatedPopulation(CityProfile city) {
+        Map<String, Long> byArea = new TreeMap<>();
+        byArea.put("city", city.population());
+        double weights = city.districts().stream().mapToDouble(District::weight).sum();
+        city.districts().forEach(d -> byArea.put("district:" + d.id(),
+                Math.max(1, Math.round(city.population() * d.weight() / weights))));
+        return byArea;
     }
 
     private volatile boolean watcherStopping;

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +48,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * gbfs.nextbike-sofia.interval=PT30S
  * population.city=1286383                    # residents; see PopulationFigures
  * population.as-of=2021-09-07
+ * districts.geojson=sofia-districts.geojson  # boundaries: path (relative to this file) or URL; see CityDistricts
+ * districts.id-property=id                   # the feature property holding the district id
  * </pre>
  *
  * @param gtfsStatic    the static feed, id {@code gtfs-static}; null when the city has none
@@ -52,10 +57,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param gbfsFeeds     GBFS systems, each by its {@code gbfs.json}; the id is the operator id used when the
  *                      system does not name itself
  * @param population    residents of the city and its districts; {@link PopulationFigures#NONE} when not given
+ * @param districts     district boundaries, to place stops and requests in districts; {@link CityDistricts#NONE}
  */
 public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, BoundingBox bounds, String language,
                          Duration maxFutureSkew, FeedEndpoint gtfsStatic, List<FeedEndpoint> realtimeFeeds,
-                         List<FeedEndpoint> gbfsFeeds, PopulationFigures population) {
+                         List<FeedEndpoint> gbfsFeeds, PopulationFigures population, CityDistricts districts) {
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DEFAULT_STATIC_INTERVAL = Duration.ofHours(6);
@@ -72,6 +78,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         Objects.requireNonNull(bounds, "bounds");
         Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
         Objects.requireNonNull(population, "population");
+        Objects.requireNonNull(districts, "districts");
         realtimeFeeds = List.copyOf(realtimeFeeds);
         gbfsFeeds = List.copyOf(gbfsFeeds);
         List<String> ids = new ArrayList<>();
@@ -84,7 +91,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
     /** A city with no feeds yet, the given zone, a 04:00 service-day start and no bounds; add the rest with the withers. */
     public static CityConfig of(String id, ZoneId zone) {
         return new CityConfig(id, zone, LocalTime.of(4, 0), BoundingBox.WORLD, null, Duration.ofMinutes(5),
-                null, List.of(), List.of(), PopulationFigures.NONE);
+                null, List.of(), List.of(), PopulationFigures.NONE, CityDistricts.NONE);
     }
 
     public ServiceDays serviceDays() {
@@ -93,72 +100,90 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
 
     public CityConfig withBounds(BoundingBox newBounds) {
         return new CityConfig(id, zone, serviceDayStart, newBounds, language, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, gbfsFeeds, population);
+                realtimeFeeds, gbfsFeeds, population, districts);
     }
 
     public CityConfig withServiceDayStart(LocalTime start) {
         return new CityConfig(id, zone, start, bounds, language, maxFutureSkew, gtfsStatic, realtimeFeeds, gbfsFeeds,
-                population);
+                population, districts);
     }
 
     public CityConfig withLanguage(String newLanguage) {
         return new CityConfig(id, zone, serviceDayStart, bounds, newLanguage, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, gbfsFeeds, population);
+                realtimeFeeds, gbfsFeeds, population, districts);
     }
 
     public CityConfig withMaxFutureSkew(Duration skew) {
         return new CityConfig(id, zone, serviceDayStart, bounds, language, skew, gtfsStatic, realtimeFeeds, gbfsFeeds,
-                population);
+                population, districts);
     }
 
     public CityConfig withGtfsStatic(FeedEndpoint feed) {
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, feed, realtimeFeeds,
-                gbfsFeeds, population);
+                gbfsFeeds, population, districts);
     }
 
     public CityConfig withRealtimeFeed(FeedEndpoint feed) {
         List<FeedEndpoint> feeds = new ArrayList<>(realtimeFeeds);
         feeds.add(feed);
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic, feeds,
-                gbfsFeeds, population);
+                gbfsFeeds, population, districts);
     }
 
     public CityConfig withGbfsFeed(FeedEndpoint feed) {
         List<FeedEndpoint> feeds = new ArrayList<>(gbfsFeeds);
         feeds.add(feed);
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, feeds, population);
+                realtimeFeeds, feeds, population, districts);
     }
 
     /** The same city with these population figures (the per-100k indicators' denominators). */
     public CityConfig withPopulation(PopulationFigures figures) {
         return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
-                realtimeFeeds, gbfsFeeds, figures);
+                realtimeFeeds, gbfsFeeds, figures, districts);
+    }
+
+    /** The same city with these district boundaries (the district:&lt;id&gt; scopes of stops and requests). */
+    public CityConfig withDistricts(CityDistricts boundaries) {
+        return new CityConfig(id, zone, serviceDayStart, bounds, language, maxFutureSkew, gtfsStatic,
+                realtimeFeeds, gbfsFeeds, population, boundaries);
     }
 
     /** Loads a {@code .json} file, or a properties file (any other name). */
     public static CityConfig load(Path file) throws IOException {
+        return fromProperties(loadProperties(file), file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * The keys of a city file as properties, whatever its format: a JSON file's nested objects spell them, so other
+     * parts (Open311 settings) read the same keys from either.
+     */
+    public static Properties loadProperties(Path file) throws IOException {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")) {
             try (InputStream in = Files.newInputStream(file)) {
-                return fromJson(in);
+                return flattenJson(in);
             }
         }
         Properties properties = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(in);
         }
-        return fromProperties(properties);
+        return properties;
     }
 
     /** Reads a JSON document whose nested objects spell the property keys ({"city": {"id": "sofia"}}). */
     public static CityConfig fromJson(InputStream json) throws IOException {
+        return fromProperties(flattenJson(json));
+    }
+
+    private static Properties flattenJson(InputStream json) throws IOException {
         JsonNode root = new ObjectMapper().readTree(json);
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("city configuration must be a JSON object");
         }
         Properties properties = new Properties();
         flatten("", root, properties);
-        return fromProperties(properties);
+        return properties;
     }
 
     private static void flatten(String prefix, JsonNode node, Properties into) {
@@ -175,7 +200,13 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         }
     }
 
+    /** Reads the keys; a relative {@code districts.geojson} path is taken from the working directory. */
     public static CityConfig fromProperties(Properties properties) {
+        return fromProperties(properties, Path.of("").toAbsolutePath());
+    }
+
+    /** Reads the keys; a relative {@code districts.geojson} path is resolved against {@code baseDir}. */
+    public static CityConfig fromProperties(Properties properties, Path baseDir) {
         Map<String, String> p = new TreeMap<>();
         properties.stringPropertyNames().forEach(k -> p.put(k.trim(), properties.getProperty(k).trim()));
         String id = required(p, "city.id");
@@ -199,7 +230,42 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         return new CityConfig(id, zone, dayStart, bounds, p.get("city.language"),
                 duration(p, "city.max-future-skew", Duration.ofMinutes(5)), gtfsStatic,
                 endpoints(p, "gtfsrt.", DEFAULT_REALTIME_INTERVAL, timeout),
-                endpoints(p, "gbfs.", DEFAULT_GBFS_INTERVAL, timeout), PopulationFigures.fromProperties(p));
+                endpoints(p, "gbfs.", DEFAULT_GBFS_INTERVAL, timeout), PopulationFigures.fromProperties(p),
+                districts(p, baseDir, timeout));
+    }
+
+    /**
+     * Loads {@code districts.geojson}, a path (relative to the city file) or an http(s)/file URL, once, when the city
+     * is configured: boundaries change with a council's decision, not while ingest runs.
+     */
+    private static CityDistricts districts(Map<String, String> p, Path baseDir, Duration timeout) {
+        String location = p.get("districts.geojson");
+        if (location == null || location.isEmpty()) {
+            return CityDistricts.NONE;
+        }
+        String idProperty = p.getOrDefault("districts.id-property", "id");
+        byte[] geoJson;
+        try {
+            if (location.matches("(?i)https?:.*")) {
+                HttpResponse<byte[]> response = HttpClient.newBuilder().connectTimeout(timeout).build()
+                        .send(HttpRequest.newBuilder(URI.create(location)).timeout(timeout).GET().build(),
+                                HttpResponse.BodyHandlers.ofByteArray());
+                if (response.statusCode() != 200) {
+                    throw new IllegalArgumentException("districts.geojson " + location + ": HTTP "
+                            + response.statusCode());
+                }
+                geoJson = response.body();
+            } else {
+                Path file = location.matches("(?i)file:.*") ? Path.of(URI.create(location)) : baseDir.resolve(location);
+                geoJson = Files.readAllBytes(file);
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("districts.geojson " + location + " cannot be read: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalArgumentException("districts.geojson " + location + ": interrupted", e);
+        }
+        return CityDistricts.fromGeoJson(geoJson, idProperty);
     }
 
     private static List<FeedEndpoint> endpoints(Map<String, String> p, String prefix, Duration defaultInterval,

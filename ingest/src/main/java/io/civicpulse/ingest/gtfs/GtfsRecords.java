@@ -65,15 +65,16 @@ public final class GtfsRecords {
                 .build();
     }
 
-    public static Stop stop(String city, ScheduleIndex.StopInfo stop, String feedVersion, Instant updatedAt) {
+    /** @param district the district containing the stop (from the city's boundaries), or null */
+    public static Stop stop(String city, ScheduleIndex.StopInfo stop, String district, String feedVersion,
+                            Instant updatedAt) {
         return Stop.newBuilder()
                 .setCity(city)
                 .setStopId(stop.stopId())
                 .setName(stop.name())
                 .setLatitude(stop.latitude())
                 .setLongitude(stop.longitude())
-                // Districts are not configured yet: the schema's null means "outside every configured district".
-                .setDistrict(null)
+                .setDistrict(district)
                 .setParentStation(stop.parentStation())
                 .setLocationType(stop.locationType())
                 .setFeedVersion(feedVersion)

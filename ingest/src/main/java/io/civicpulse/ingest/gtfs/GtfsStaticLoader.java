@@ -169,7 +169,8 @@ public final class GtfsStaticLoader {
             diff.put(Topics.ROUTES, route.routeId(), v -> GtfsRecords.route(city.id(), route, v, diff.at(v)));
         }
         for (ScheduleIndex.StopInfo stop : next.stops()) {
-            diff.put(Topics.STOPS, stop.stopId(), v -> GtfsRecords.stop(city.id(), stop, v, diff.at(v)));
+            diff.put(Topics.STOPS, stop.stopId(), v -> GtfsRecords.stop(city.id(), stop,
+                    city.districts().idAt(stop.latitude(), stop.longitude()), v, diff.at(v)));
         }
         for (int trip = 0; trip < next.tripCount(); trip++) {
             int t = trip;

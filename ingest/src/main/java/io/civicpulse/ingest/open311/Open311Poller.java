@@ -348,7 +348,8 @@ public final class Open311Poller implements AutoCloseable {
                 .setLatitude(r.latitude())
                 .setLongitude(r.longitude())
                 .setAddress(r.address())
-                .setDistrict(null)
+                .setDistrict(r.latitude() == null || r.longitude() == null ? null
+                        : city.districts().idAt(r.latitude(), r.longitude()))
                 .setEmergency(settings.emergencyServiceCodes().contains(r.serviceCode()))
                 .setReportedByResident(!settings.staffServiceCodes().contains(r.serviceCode()))
                 .setEventTime(eventTime)

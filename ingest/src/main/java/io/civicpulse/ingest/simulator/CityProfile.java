@@ -104,9 +104,19 @@ public record CityProfile(String id, String name, ZoneId zone, double minLat, do
         return holidays.contains(MonthDay.from(date));
     }
 
-    /** The district whose centroid is nearest to the point. */
+    /**
+     * The district whose centroid is nearest to the point, longitudes scaled by {@link #longitudeScale()}: one metric
+     * for the whole city, so the districts are the Voronoi cells {@link DistrictBoundaries} publishes.
+     */
     public District districtOf(double lat, double lon) {
-        return districts.stream().min(Comparator.comparingDouble(d -> d.squaredDistanceTo(lat, lon))).orElseThrow();
+        double scale = longitudeScale();
+        return districts.stream().min(Comparator.comparingDouble(d -> d.squaredDistanceTo(lat, lon, scale)))
+                .orElseThrow();
+    }
+
+    /** How much shorter a degree of longitude is than one of latitude in the middle of the city's box. */
+    double longitudeScale() {
+        return Math.cos(Math.toRadians((minLat + maxLat) / 2));
     }
 
     private static boolean contains(double minLat, double maxLat, double minLon, double maxLon, double lat,

@@ -12,9 +12,9 @@ package io.civicpulse.ingest.simulator;
  */
 public record District(String id, String name, String localName, double lat, double lon, double weight) {
 
-    double squaredDistanceTo(double otherLat, double otherLon) {
+    double squaredDistanceTo(double otherLat, double otherLon, double longitudeScale) {
         double dLat = otherLat - lat;
-        double dLon = (otherLon - lon) * Math.cos(Math.toRadians(lat));
+        double dLon = (otherLon - lon) * longitudeScale;
         return dLat * dLat + dLon * dLon;
     }
 }

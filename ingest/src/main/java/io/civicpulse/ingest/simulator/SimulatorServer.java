@@ -103,6 +103,12 @@ public final class SimulatorServer implements AutoCloseable {
                 URI.create(root + "gbfs/v2/gbfs.json"), URI.create(root + "gbfs/v3/gbfs.json"));
     }
 
+    /** The city's district boundaries (GeoJSON), for {@code districts.geojson} in a city file. */
+    public URI districtsUrl(String city) {
+        urls(city);
+        return URI.create(base + "/" + city + "/districts.geojson");
+    }
+
     public List<CitySimulation> cities() {
         return List.copyOf(cities.values());
     }
@@ -149,6 +155,10 @@ public final class SimulatorServer implements AutoCloseable {
                 return Optional.of(city.feed(f));
             }
         }
+        if (rest.equals("districts.geojson")) {
+            return Optional.of(ServedFeed.of(DistrictBoundaries.geoJson(city.city()), "application/geo+json",
+                    city.clock().start()));
+        }
         if (rest.equals("ground-truth.json")) {
             return Optional.of(ServedFeed.of(groundTruth(city), ServedFeed.JSON, city.clock().instant()));
         }
@@ -174,7 +184,8 @@ public final class SimulatorServer implements AutoCloseable {
                     .put("vehicle_positions", u.vehiclePositions().toString())
                     .put("alerts", u.alerts().toString())
                     .put("gbfs_v2", u.gbfsV2().toString())
-                    .put("gbfs_v3", u.gbfsV3().toString());
+                    .put("gbfs_v3", u.gbfsV3().toString())
+                    .put("districts", districtsUrl(c.id()).toString());
         }
         return root.toString().getBytes(StandardCharsets.UTF_8);
     }

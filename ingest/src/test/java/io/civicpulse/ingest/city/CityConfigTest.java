@@ -154,6 +154,30 @@ class CityConfigTest {
                 .hasMessageContaining("population.as-of must be a date");
     }
 
+    @Test
+    void districtBoundariesLoadFromAPathRelativeToTheCityFile() throws IOException {
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Files.writeString(config.resolve("districts.geojson"), """
+                {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "sredets"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[23.31, 42.68], [23.34, 42.68], [23.34, 42.70],
+                 [23.31, 42.70], [23.31, 42.68]]]}}]}
+                """);
+        Path file = config.resolve("sofia.properties");
+        Files.writeString(file, """
+                city.id=sofia
+                city.time-zone=Europe/Sofia
+                districts.geojson=districts.geojson
+                districts.id-property=code
+                """);
+
+        CityDistricts districts = CityConfig.load(file).districts();
+
+        assertThat(districts.ids()).containsExactly("sredets");
+        assertThat(districts.idAt(42.69, 23.32)).isEqualTo("sredets");
+        assertThatThrownBy(() -> load("districts.geojson=missing.geojson\n"))
+                .hasMessageContaining("districts.geojson missing.geojson cannot be read");
+    }
+
     private CityConfig load(String population) throws IOException {
         Path file = dir.resolve("city.properties");
         Files.writeString(file, "city.id=sofia\ncity.time-zone=Europe/Sofia\n" + population);

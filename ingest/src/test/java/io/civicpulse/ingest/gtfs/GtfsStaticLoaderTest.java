@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.sun.net.httpserver.HttpServer;
 
 import io.civicpulse.ingest.city.CityConfig;
+import io.civicpulse.ingest.city.CityDistricts;
 import io.civicpulse.ingest.city.FeedEndpoint;
 import io.civicpulse.ingest.poll.FeedFetcher;
 import io.civicpulse.ingest.publish.MockKafka;
@@ -43,7 +44,7 @@ class GtfsStaticLoaderTest {
 
     private final Clock clock = Clock.fixed(Instant.parse("2025-06-10T05:00:00Z"), ZoneOffset.UTC);
     private final MockKafka kafka = new MockKafka("sofia", clock);
-    private final CityConfig city = CityConfig.of("sofia", ZoneId.of("Europe/Sofia"));
+    private CityConfig city = CityConfig.of("sofia", ZoneId.of("Europe/Sofia"));
     private HttpServer server;
 
     @TempDir
@@ -79,6 +80,22 @@ class GtfsStaticLoaderTest {
         assertThat(kafka.records(Topics.SCHEDULED_TRIPS)).hasSize(3);
         assertThat(kafka.records(Topics.SERVICE_CALENDARS)).extracting(MockKafka.Sent::key).containsExactly("sofia/WD");
         assertThat(loader.schedule().tripCount()).isEqualTo(3);
+    }
+
+    @Test
+    void stopsCarryTheDistrictTheirCoordinatesLieIn() {
+        // A box around Sofia University (42.6934 N) only: the feed's other stops lie outside every district.
+        city = city.withDistricts(CityDistricts.fromGeoJson("""
+                {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "sredets"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[23.0, 42.690], [23.6, 42.690], [23.6, 42.695],
+                 [23.0, 42.695], [23.0, 42.690]]]}}]}
+                """.getBytes(StandardCharsets.UTF_8), "id"));
+        loader(feedFile(GtfsZip.sofiaLike()).toUri()).poll();
+
+        assertThat(kafka.values(Topics.STOPS)).filteredOn(s -> s.getDistrict() != null).extracting(Stop::getStopId)
+                .containsExactly("A0001");
+        assertThat(kafka.values(Topics.STOPS)).filteredOn(s -> s.getDistrict() != null).extracting(Stop::getDistrict)
+                .containsExactly("sredets");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.civicpulse.ingest.open311;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import io.civicpulse.ingest.city.BoundingBox;
 import io.civicpulse.ingest.city.CityConfig;
+import io.civicpulse.ingest.city.CityDistricts;
 import io.civicpulse.ingest.publish.DeadLetters;
 import io.civicpulse.ingest.publish.IngestMetrics;
 import io.civicpulse.ingest.publish.StateChangeLog;
@@ -37,7 +39,7 @@ class Open311PollerTest {
 
     static final Instant NOW = Instant.parse("2026-11-26T10:00:00Z");
     private final Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
-    private final CityConfig sofia = CityConfig.of("sofia", ZoneId.of("Europe/Sofia"))
+    private CityConfig sofia = CityConfig.of("sofia", ZoneId.of("Europe/Sofia"))
             .withBounds(new BoundingBox(42.55, 23.05, 42.85, 23.60));
     private final RecordingPublisher publisher = new RecordingPublisher();
     private IngestMetrics metrics;
@@ -118,6 +120,23 @@ class Open311PollerTest {
         assertThat(closed.getEventTime()).isEqualTo(closed.getUpdatedAt());
         assertThat(requestEvents().get(0).getEventTime()).isEqualTo(Instant.parse("2026-11-26T08:00:00Z"));
         assertThat(requestEvents().get(0).getExpectedAt()).isEqualTo(Instant.parse("2026-11-27T10:00:00Z"));
+    }
+
+    @Test
+    void aRequestIsPlacedInTheDistrictItsCoordinatesLieIn() throws Exception {
+        sofia = sofia.withDistricts(CityDistricts.fromGeoJson("""
+                {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "sredets"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[23.31, 42.68], [23.34, 42.68], [23.34, 42.70],
+                 [23.31, 42.70], [23.31, 42.68]]]}}]}
+                """.getBytes(StandardCharsets.UTF_8), "id"));
+        endpoint.put(request("1", "open", "2026-11-26T08:00:00Z", "2026-11-26T08:00:00Z"));
+        endpoint.put(new Open311Endpoint.Request("2", "open", "pothole", "2026-11-26T08:00:00Z",
+                "2026-11-26T08:00:00Z", "2026-11-27T10:00:00Z", 42.75, 23.50));
+
+        poller().pollOnce();
+
+        assertThat(requestEvents()).extracting(ServiceRequestEvent::getServiceRequestId, ServiceRequestEvent::getDistrict)
+                .containsExactly(tuple("1", "sredets"), tuple("2", null));
     }
 
     @Test
