@@ -177,6 +177,21 @@ class StopObservationsTest {
     }
 
     @Test
+    void tripWhoseUpdatesStopIsObservedAsTheCitysFeedTimeMovesOnWithoutWaitingForTheWallClock() {
+        // A catch-up or a fast replay: feed time runs far ahead of the wall clock. The last stop of a trip leaving
+        // the feed must be observed as feed time passes it, not a wall-clock minute later, when its window may have
+        // closed (it would be late, and left out of the indicators).
+        update(minutes(0), arrival("A1", minutes(2), minutes(3)));
+        kit.send(kit.tripUpdate("sofia", "other-trip", "76", DAY, minutes(4), arrival("B1", minutes(9), minutes(9))));
+
+        assertThat(observations()).singleElement().satisfies(o -> {
+            assertThat(o.getStopId()).isEqualTo("A1");
+            assertThat(o.getObservationBasis()).isEqualTo(ObservationBasis.LAST_PREDICTION_BEFORE_PASSING);
+            assertThat(o.getDelaySeconds()).isEqualTo(60);
+        });
+    }
+
+    @Test
     void tripUpdateWithoutTripIdIsDeadLettered() {
         kit.send(kit.tripUpdate("sofia", "", "94", DAY, minutes(0), arrival("A1", minutes(2), minutes(2))));
 

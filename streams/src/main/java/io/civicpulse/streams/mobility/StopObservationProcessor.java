@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -76,6 +77,8 @@ public final class StopObservationProcessor implements Processor<String, Receive
     private EngineMetrics metrics;
     /** Per city: the newest feed time seen. */
     private final Map<String, Long> feedClocks = new HashMap<>();
+    /** Per city: the feed time of its last scan for due visits. */
+    private final Map<String, Long> scannedAt = new HashMap<>();
 
     public StopObservationProcessor(EngineConfig config) {
         this.checks = new ValidationProcessor<>(new TripUpdateRules(), config);
@@ -164,6 +167,14 @@ public final class StopObservationProcessor implements Processor<String, Receive
             }
         }
         trips.put(key, trip);
+        // Feed time, not only the wall clock, drives the scan: in a catch-up or a fast replay a minute of wall time
+        // is hours of feed time, and a trip's last stop (which no later update shows leaving) would be observed
+        // long after its window closed, late and left out. After the put: the scan reads this trip's new state.
+        long lastScan = scannedAt.getOrDefault(city, Long.MIN_VALUE);
+        if (lastScan == Long.MIN_VALUE || feed - lastScan >= SCAN_EVERY.toMillis()) {
+            scannedAt.put(city, feed);
+            scan(trips.prefixScan(city + "/", new StringSerializer()));
+        }
     }
 
     private static Instant first(Instant preferred, Instant otherwise) {
@@ -238,10 +249,15 @@ public final class StopObservationProcessor implements Processor<String, Receive
 
     /** Every scan: the deadlines that feed time has passed, and trips done and quiet long enough to forget. */
     private void observeDue(long wallClockMs) {
+        scan(trips.all());
+    }
+
+    /** Observes the due visits of the trips the iterator yields (and closes it), forgets those done long enough. */
+    private void scan(KeyValueIterator<String, TripPredictions> entries) {
         Map<String, TripPredictions> changed = new LinkedHashMap<>();
         List<String> forgotten = new ArrayList<>();
         long forgetMs = FORGET_AFTER.toMillis();
-        try (KeyValueIterator<String, TripPredictions> all = trips.all()) {
+        try (KeyValueIterator<String, TripPredictions> all = entries) {
             while (all.hasNext()) {
                 KeyValue<String, TripPredictions> entry = all.next();
                 Long clock = feedClocks.get(entry.key.substring(0, entry.key.indexOf('/')));
