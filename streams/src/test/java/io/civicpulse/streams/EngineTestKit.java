@@ -388,8 +388,15 @@ final class EngineTestKit implements AutoCloseable {
         payments.pipeInput(event.getCity() + "/" + event.getPaymentId(), event, event.getOccurredAt());
     }
 
+    /** Publishes the entry as its change happens: updatedAt and the record's timestamp both {@code publishedAt}. */
     void publish(CityService entry, Instant publishedAt) {
-        catalogue.pipeInput(entry.getCity() + "/" + entry.getServiceId(), entry, publishedAt);
+        publish(entry, publishedAt, publishedAt);
+    }
+
+    /** Publishes at {@code publishedAt} a change that its publisher says happened at {@code changedAt}. */
+    void publish(CityService entry, Instant changedAt, Instant publishedAt) {
+        CityService stamped = CityService.newBuilder(entry).setUpdatedAt(changedAt).build();
+        catalogue.pipeInput(entry.getCity() + "/" + entry.getServiceId(), stamped, publishedAt);
     }
 
     /** Lets the wall clock run one live interval, so that pending live values are published. */

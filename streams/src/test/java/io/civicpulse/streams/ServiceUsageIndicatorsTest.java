@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 
 import org.junit.jupiter.api.AfterEach;
@@ -115,6 +116,35 @@ class ServiceUsageIndicatorsTest {
         assertThat(atQuarterPast.getKpiValue()).isEqualTo(100.0);
         kit.tick();
         assertThat(kit.lastLive("sofia/gov.online-service-availability/city/PT1H").getKpiValue()).isEqualTo(75.0);
+    }
+
+    @Test
+    void catalogueChangePushedLateCountsFromWhenItHappened() {
+        // The city's e-service events of 10:00 to 10:21 are processed while its system pushes, three hours late, the
+        // catalogue changes it made at 10:01 and 10:02: the catalogue stood changed from then, not from 13:00.
+        kit.send(kit.session("sofia", "parking-permit", COMPLETED, WEB, T));
+        kit.publish(kit.service("sofia", "parking-permit", true, true), T.plusSeconds(60), T.plusSeconds(3 * 3600));
+        kit.publish(kit.service("sofia", "burial-permit", false, true), T.plusSeconds(120), T.plusSeconds(3 * 3600));
+        kit.send(kit.session("sofia", "parking-permit", COMPLETED, WEB, T.plusSeconds(21 * 60)));
+
+        IndicatorValue firstQuarter = kit.finalOf("sofia/gov.online-service-availability/city/PT15M", T,
+                T.plusSeconds(15 * 60));
+        assertThat(firstQuarter.getNumerator()).isEqualTo(1);
+        assertThat(firstQuarter.getDenominator()).isEqualTo(2);
+    }
+
+    @Test
+    void catalogueChangeStampedLongBeforeItsPublicationCountsFromADayBefore() {
+        // An entry stamped with its service's launch years ago: counted from a day before its publication, so the
+        // city's windows do not start years back.
+        kit.publish(kit.service("sofia", "parking-permit", true, true), Instant.parse("2019-03-01T00:00:00Z"),
+                T.plus(Duration.ofDays(1)));
+        kit.send(kit.session("sofia", "parking-permit", COMPLETED, WEB, T.plusSeconds(21 * 60)));
+
+        assertThat(kit.finalOf("sofia/gov.online-service-availability/city/PT15M", T, T.plusSeconds(15 * 60))
+                .getKpiValue()).isEqualTo(100.0);
+        assertThat(kit.finals("sofia/gov.online-service-availability/city/PT15M")).as("nothing before T")
+                .allSatisfy(v -> assertThat(v.getCalculationPeriodFrom()).isAfterOrEqualTo(T));
     }
 
     @Test

@@ -21,9 +21,11 @@ import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.streams.IndicatorEngine;
 
 /**
- * Simulated e-service systems -> the real intake -> Kafka -> the indicator engine -> civicpulse.indicators.v1 on
- * the real broker and registry, every batch posted twice as a retrying client would. Each final value equals an
- * independent computation over the generated events, counted once (so a retried batch counts once).
+ * Simulated e-service systems -> the real intake, and a simulated Open311 endpoint -> the real Open311 ingest, ->
+ * Kafka -> the indicator engine -> civicpulse.indicators.v1 on the real broker and registry, every intake batch
+ * posted twice as a retrying client would. Each final value of the nine service indicators (city and service
+ * scopes, 15-minute and 1-hour windows) equals an independent computation over the generated events, counted once
+ * (so a retried batch counts once); percentiles within the sketch's 1%.
  */
 class ServiceIndicatorsEndToEndIT {
 
@@ -41,9 +43,10 @@ class ServiceIndicatorsEndToEndIT {
         engineSettings.put("civicpulse.source.startup.grace", "PT5S");
         // The shared broker's topics hold every earlier test's events, some cities with a month of Open311 history:
         // events from before this scenario are refused as too old instead of being aggregated.
-        engineSettings.put("civicpulse.event.earliest", scenario.start.minus(Duration.ofHours(1)).toString());
+        engineSettings.put("civicpulse.event.earliest", scenario.earliest.toString());
         engineSettings.put("civicpulse.idle.advance.after", "PT20S");
-        try (IndicatorEngine engine = new IndicatorEngine(engineSettings);
+        try (scenario;
+             IndicatorEngine engine = new IndicatorEngine(engineSettings);
              KafkaEventSink sink = new KafkaEventSink(kafka, Clock.systemUTC(), "e2e");
              IntakeServer intake = new IntakeServer(IntakeServer.Settings.defaults().withPort(0),
                      ApiKeys.parse("e2e-key"), sink, new IntakeMetrics(), Clock.systemUTC()).start();
@@ -52,6 +55,7 @@ class ServiceIndicatorsEndToEndIT {
             scenario.push(URI.create(intake.url() + "/v1/events"), "e2e-key", scenario.start, scenario.end);
             scenario.awaitAllFinals(finals, Duration.ofSeconds(120), () -> "engine state " + engine.state());
         }
-        assertThat(scenario.assertFinalsMatchTheGeneratedEvents()).as("values compared").isGreaterThanOrEqualTo(20);
+        // Each indicator's minimum is checked inside: no indicator can pass with nothing compared.
+        assertThat(scenario.assertFinalsMatchTheGeneratedEvents()).as("values compared").isGreaterThanOrEqualTo(400);
     }
 }

@@ -1,6 +1,7 @@
 package io.civicpulse.streams.services;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,12 +28,21 @@ import io.civicpulse.streams.validation.Received;
  * Turns the compacted service catalogue into changes of gov.online-service-availability: it remembers how each
  * entry was last counted ({@value #STORE}: active, and online) and emits the difference when an entry is added,
  * changed, withdrawn or deleted (a tombstone), so the level at any time is exactly the count over the catalogue as
- * it stood then. A repeated identical entry changes nothing. The change takes effect at the time the entry was
- * published (the record's timestamp): the catalogue says what is offered from then on.
+ * it stood then. A repeated identical entry changes nothing. A change takes effect when it happened by its publisher's
+ * word ({@code updatedAt}: a city's system pushing a change made an hour ago, or catching up after an outage, changed
+ * the catalogue an hour ago), but never after the entry was published (the record's timestamp) or the engine's wall
+ * clock, and never more than {@link #MAX_BACKDATING} before its publication. A tombstone takes effect when published.
  */
 public final class CatalogueChangeProcessor implements Processor<String, Received<CityService>, String, Checked> {
 
     public static final String STORE = "city-service-catalogue";
+
+    /**
+     * How far before its publication a change may take effect. Bounds a new city's series: an entry stamped with a
+     * service's launch years ago must not start its city's windows years back (every window since would get a
+     * final). A city whose clock is live has no open pane that far back anyway, so the bound changes no value there.
+     */
+    static final Duration MAX_BACKDATING = Duration.ofDays(1);
 
     private static final String AVAILABILITY = IndicatorCatalogue.GOV_ONLINE_SERVICE_AVAILABILITY.id();
     private static final int ACTIVE = 1;
@@ -113,7 +123,12 @@ public final class CatalogueChangeProcessor implements Processor<String, Receive
         List<Contribution> changes = new ArrayList<>(1);
         // A catalogue change is valid whatever its publisher's clock says; one stamped in the future applies from now
         // rather than moving the city's clock ahead.
-        long at = Math.min(record.timestamp(), context.currentSystemTimeMs());
+        long publishedAt = Math.min(record.timestamp(), context.currentSystemTimeMs());
+        // At the publication time instead, a change pushed after it happened (a retried batch, a backfill) would be
+        // missing from every window in between, and a city whose first record is its catalogue would get its clock
+        // at the publication time, making all of a backfill's events late.
+        long at = entry == null ? publishedAt : Math.max(Math.min(entry.getUpdatedAt().toEpochMilli(), publishedAt),
+                publishedAt - MAX_BACKDATING.toMillis());
         if (denominator != 0 || numerator != 0) {
             EventOrigin origin = new EventOrigin("catalogue:" + key + "@" + offset, topic, partition, offset,
                     record.key(), record.value() == null ? 0 : record.value().size());

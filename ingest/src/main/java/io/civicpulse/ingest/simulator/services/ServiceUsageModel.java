@@ -72,6 +72,13 @@ public final class ServiceUsageModel {
         }
     }
 
+    private static final int MIN_SESSION_SECONDS = 30;
+    private static final int MAX_EXTRA_SECONDS = 1_200;
+    private static final int PAYMENT_AFTER_SECONDS = 5;
+    /** How long after its start minute a session's last event (its payment) can be: 20 min 35 s. */
+    private static final Duration LONGEST_SESSION_WITH_PAYMENT =
+            Duration.ofSeconds(60 + MIN_SESSION_SECONDS + MAX_EXTRA_SECONDS + PAYMENT_AFTER_SECONDS);
+
     private final String city;
     private final long seed;
     private final ZoneId zone;
@@ -126,8 +133,9 @@ public final class ServiceUsageModel {
     /** E-service, payment and open-data events with occurredAt in [from, to), in time order. */
     public List<Event> events(Instant from, Instant to) {
         List<Event> events = new ArrayList<>();
-        // Sessions last up to 20 minutes: a session started before `from` may end inside the interval.
-        Instant minute = from.truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(20));
+        // A session started before `from` may end (and be paid) inside the interval: look back over the longest.
+        Instant minute = from.truncatedTo(ChronoUnit.MINUTES).minus(LONGEST_SESSION_WITH_PAYMENT)
+                .truncatedTo(ChronoUnit.MINUTES);
         for (; minute.isBefore(to); minute = minute.plus(Duration.ofMinutes(1))) {
             generateMinute(minute, events);
         }
@@ -155,7 +163,7 @@ public final class ServiceUsageModel {
             String channel = digital ? pickChannel(r, new String[] {"web", "app", "api"}, new double[] {0.62, 0.33, 0.05})
                     : pickChannel(r, new String[] {"counter", "phone", "mail"}, new double[] {0.8, 0.15, 0.05});
             out.add(session(sessionId, "started", service, channel, started, null));
-            Instant ended = started.plusSeconds(30 + r.nextInt(digital ? 900 : 1_200));
+            Instant ended = started.plusSeconds(MIN_SESSION_SECONDS + r.nextInt(digital ? 900 : MAX_EXTRA_SECONDS));
             Instant[] outage = digital ? outage(service, day(started)) : null;
             boolean inOutage = outage != null && !started.isBefore(outage[0]) && started.isBefore(outage[1]);
             double u = r.nextDouble();
@@ -225,14 +233,14 @@ public final class ServiceUsageModel {
         f.put("type", "payment");
         f.put("eventId", sessionId + "-payment");
         f.put("city", city);
-        f.put("occurredAt", t.plusSeconds(5).toString());
+        f.put("occurredAt", t.plusSeconds(PAYMENT_AFTER_SECONDS).toString());
         f.put("paymentId", sessionId + "-p");
         f.put("serviceId", service.id());
         f.put("amount", java.math.BigDecimal.valueOf(minor, 2));
         f.put("currency", "BGN");
         f.put("method", method);
         f.put("channel", channel);
-        return new Event(t.plusSeconds(5), f);
+        return new Event(t.plusSeconds(PAYMENT_AFTER_SECONDS), f);
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.List;
  * @param open311      reported through Open311 as a service request (potholes, graffiti) rather than a session
  * @param slaHours     the expected time to close an Open311 request
  */
-record SimulatedService(String id, String name, String category, boolean online, int digitalFrom, long feeMinor,
+public record SimulatedService(String id, String name, String category, boolean online, int digitalFrom, long feeMinor,
                         boolean open311, int slaHours, double weight) {
 
     static List<SimulatedService> sofiaCatalogue() {

@@ -45,6 +45,21 @@ class ServiceUsageModelTest {
     }
 
     @Test
+    void quarterByQuarterGivesEverySessionThatEndsInTheQuarterEvenTheLongest() {
+        // A pusher asks for one interval at a time; a session started just over 20 minutes before an interval
+        // (they last up to 20.5 minutes, the payment 5 s more) must still end in it, or it never ends anywhere.
+        Instant from = Instant.parse("2026-11-10T00:00:00Z");
+        Instant to = from.plus(Duration.ofDays(2));
+        List<String> quarterByQuarter = new java.util.ArrayList<>();
+        for (Instant q = from; q.isBefore(to); q = q.plus(Duration.ofMinutes(15))) {
+            model(7).events(q, q.plus(Duration.ofMinutes(15))).forEach(e -> quarterByQuarter.add(e.eventId()));
+        }
+
+        assertThat(quarterByQuarter).containsExactlyElementsOf(
+                model(7).events(from, to).stream().map(ServiceUsageModel.Event::eventId).toList());
+    }
+
+    @Test
     void everyGeneratedEventIsAcceptedByTheIntakesValidation() throws Exception {
         Instant from = Instant.parse("2026-11-10T06:00:00Z");
         Instant to = from.plus(Duration.ofHours(6));
