@@ -148,6 +148,20 @@ class AlertAffectedRoutesTest {
     }
 
     @Test
+    void aRouteCountsFromWhenIngestPublishedItByItsClockNotWhenKafkaReceivedIt() {
+        // A replay (or a backfill) of Granada's morning: ingest's clock says 09:00, the broker's says 11:00.
+        kit.route("granada", "4", T.minus(Duration.ofHours(1)), T.plus(Duration.ofHours(1)));
+        kit.wallClockRuns(Duration.ofMinutes(11));
+        kit.send(kit.alert("granada", "a1", minutes(1), "4"));
+        kit.tick();
+
+        IndicatorValue value = kit.lastLive("granada/pt.alert-affected-routes/city/PT15M");
+        assertThat(value.getCalculationPeriodTo()).isEqualTo(minutes(2));
+        assertThat(value.getNumerator()).isEqualTo(1);
+        assertThat(value.getDenominator()).isEqualTo(1);
+    }
+
+    @Test
     void routePublishedAgainCountsOnce() {
         kit.route("sofia", "94", minutes(1));
         kit.send(kit.alert("sofia", "a1", minutes(1), "94"));

@@ -325,9 +325,14 @@ final class EngineTestKit implements AutoCloseable {
 
     /** Publishes a route of the static feed to the compacted routes topic. */
     void route(String city, String routeId, Instant publishedAt) {
+        route(city, routeId, publishedAt, publishedAt);
+    }
+
+    /** A route ingest stamped {@code updatedAt} by its clock, reaching Kafka at {@code publishedAt}. */
+    void route(String city, String routeId, Instant updatedAt, Instant publishedAt) {
         Route route = Route.newBuilder()
                 .setCity(city).setRouteId(routeId).setAgencyId(null).setShortName(routeId).setLongName(null)
-                .setMode(TransitMode.BUS).setGtfsRouteType(3).setFeedVersion("v1").setUpdatedAt(publishedAt)
+                .setMode(TransitMode.BUS).setGtfsRouteType(3).setFeedVersion("v1").setUpdatedAt(updatedAt)
                 .build();
         routes.pipeInput(city + "/" + routeId, route, publishedAt);
     }

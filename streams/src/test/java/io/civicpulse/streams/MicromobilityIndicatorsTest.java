@@ -199,6 +199,19 @@ class MicromobilityIndicatorsTest {
     }
 
     @Test
+    void aVehicleLeavesTheCountAsTheCitysIngestionTimePassesItsForgetTimeWithoutWaitingForTheWallClock() {
+        // A catch-up or a fast replay: no wall-clock minute passes while half an hour of feed goes through.
+        kit.population("sofia", "city", 100_000, T.minusSeconds(3600));
+        kit.send(kit.vehicle("sofia", "scoot", "v1", minutes(0)));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(0)));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(20)));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(31)));
+        kit.tick();
+
+        assertThat(kit.lastLive(VEHICLES + "PT15M").getNumerator()).as("v2 only").isEqualTo(1);
+    }
+
+    @Test
     void forgottenStationReceivedAgainCountsAgain() {
         kit.send(kit.station("sofia", "bikes", "s1", 3, true, true, minutes(0)));
         kit.send(kit.station("sofia", "bikes", "s2", 0, true, true, minutes(61)));

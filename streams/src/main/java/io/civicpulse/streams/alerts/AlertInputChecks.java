@@ -81,8 +81,14 @@ final class AlertInputChecks {
                 return;
             }
             EventOrigin origin = source.origin("routes:" + source.coordinates(), record);
-            context.forward(record.withValue(new AlertInput.RouteChange(city, routeId, route != null,
-                    record.timestamp(), origin)));
+            // When ingest published the route by its own clock (updatedAt), as every event's time is its own: a
+            // replay or a backfill publishes routes now for feeds of hours ago, and at the record's time the routes
+            // would arrive after the windows they belong to. Never later than the record or the wall clock; a
+            // tombstone has no updatedAt and takes effect when it was published.
+            long publishedAt = Math.min(record.timestamp(), context.currentSystemTimeMs());
+            long at = route == null || route.getUpdatedAt() == null ? publishedAt
+                    : Math.min(route.getUpdatedAt().toEpochMilli(), publishedAt);
+            context.forward(record.withValue(new AlertInput.RouteChange(city, routeId, route != null, at, origin)));
         }
 
         private static Problem problem(String city, String routeId, boolean tombstone) {

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -58,7 +59,8 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * {@link #VEHICLE_FORGET_AFTER} (free vehicles) of the city's ingestion time is taken out of the levels, at the
  * time it became stale, and forgotten: state holds only entries received within those times. The city's ingestion
  * time is the newest ingestedAt of its records in this task, in memory (after a restart, forgetting waits for the
- * city's next record); it moves only with records, so a city whose feeds all stop keeps its last levels. Records
+ * city's next record); it moves only with records, so a city whose feeds all stop keeps its last levels. The scan
+ * runs each minute of the city's ingestion time and each wall-clock minute. Records
  * must be keyed by city, operator and entry id on their topic (as ingest does), so that an entry's records meet in
  * one task.
  */
@@ -91,6 +93,8 @@ public final class SharedVehicleProcessor
     private EngineMetrics metrics;
     /** Per city: the newest ingestion time received, and the input partition that brought it. */
     private final Map<String, CityClock> clocks = new HashMap<>();
+    /** Per city: the ingestion time of its last scan for entries to forget. */
+    private final Map<String, Long> scannedAt = new HashMap<>();
 
     public SharedVehicleProcessor(EngineConfig config) {
         this.checks = new ValidationProcessor<>(new SharedVehicleRules(config.maxFutureSkew()), config);
@@ -144,6 +148,14 @@ public final class SharedVehicleProcessor
         CityClock clock = clocks.get(city);
         if (clock == null || seen > clock.ingestedMs) {
             clocks.put(city, new CityClock(seen, topic, partition));
+            // The city's ingestion time, not only the wall clock, drives forgetting: in a catch-up or a fast replay
+            // a wall minute is hours of feed, and an entry forgotten that late would leave the level after the
+            // windows it left had closed (late, so never). Before this record is applied: it may bring one back.
+            Long lastScan = scannedAt.get(city);
+            if (lastScan == null || seen - lastScan >= SCAN_EVERY.toMillis()) {
+                scannedAt.put(city, seen);
+                forgetStale(states.prefixScan(city + SEPARATOR, new StringSerializer()));
+            }
         }
         String key = stateKey(event);
         SharedVehicleState before = states.get(key);
@@ -194,10 +206,18 @@ public final class SharedVehicleProcessor
         return value ? 1 : 0;
     }
 
-    /** Takes every entry not received within its forget time of its city's ingestion time out of the levels. */
+    /** Every scan: every city's entries. */
     private void forgetStale(long wallClockMs) {
+        forgetStale(states.all());
+    }
+
+    /**
+     * Takes every entry the iterator yields (and closes) that was not received within its forget time of its city's
+     * ingestion time out of the levels.
+     */
+    private void forgetStale(KeyValueIterator<String, SharedVehicleState> entries) {
         List<KeyValue<String, SharedVehicleState>> stale = new ArrayList<>();
-        try (KeyValueIterator<String, SharedVehicleState> all = states.all()) {
+        try (KeyValueIterator<String, SharedVehicleState> all = entries) {
             while (all.hasNext()) {
                 KeyValue<String, SharedVehicleState> entry = all.next();
                 CityClock clock = clocks.get(entry.key.substring(0, entry.key.indexOf(SEPARATOR)));
