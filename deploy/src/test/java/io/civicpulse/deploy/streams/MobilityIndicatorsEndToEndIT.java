@@ -1,6 +1,7 @@
 package io.civicpulse.deploy.streams;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 
 import io.civicpulse.deploy.testing.SharedStack;
@@ -22,7 +24,7 @@ import io.civicpulse.streams.IndicatorEngine;
 class MobilityIndicatorsEndToEndIT {
 
     /** Per indicator, at least this many finals compared, so that the test cannot pass on nothing. */
-    private static final int MINIMUM_PER_INDICATOR = 4;
+    static final int MINIMUM_PER_INDICATOR = 4;
 
     @Test
     void finalValuesEqualAnIndependentComputationOverTheIngestedFeeds() throws Exception {
@@ -31,6 +33,9 @@ class MobilityIndicatorsEndToEndIT {
              IndicatorEngine engine = new IndicatorEngine(engineSettings(scenario));
              KafkaConsumer<String, IndicatorValue> finals = scenario.finalsConsumer()) {
             engine.start();
+            // Running before the city starts, as in production, where the engine runs before a city's feeds do.
+            await("engine running").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> engine.state() == KafkaStreams.State.RUNNING);
             scenario.startCity();
             scenario.runUntil(scenario.end, finals);
             scenario.awaitEngineAt(scenario.end.minus(Duration.ofMinutes(5)), finals, Duration.ofSeconds(60));

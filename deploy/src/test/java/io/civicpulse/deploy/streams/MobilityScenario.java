@@ -82,11 +82,15 @@ import io.civicpulse.schemas.topics.Topics;
  */
 final class MobilityScenario implements AutoCloseable {
 
-    /** Simulated seconds per wall second: 2.5 simulated hours in two minutes. */
+    /** Simulated seconds per wall second: two simulated hours in 96 s. */
     static final double SPEED = 75;
     /** Poll interval in wall time: about every 19 simulated seconds, Sofia's 10-30 s. */
     private static final Duration POLL_EVERY = Duration.ofMillis(250);
-    static final Duration SIMULATED = Duration.ofMinutes(150);
+    /**
+     * Long enough for at least four checked windows of every indicator (trips served settle 30 min after their
+     * window, so their first hour and last 45 minutes are not checked), short enough for a test of about two minutes.
+     */
+    static final Duration SIMULATED = Duration.ofHours(2);
     private static final Duration QUARTER = Duration.ofMinutes(15);
     private static final Duration HOUR = Duration.ofHours(1);
     private static final Duration SIGHTING = Duration.ofMinutes(30);
@@ -457,7 +461,11 @@ final class MobilityScenario implements AutoCloseable {
     private void expectCoverage(List<Run> runs, List<TripUpdate> updates, List<VehiclePosition> positions) {
         Map<String, String> routeOfTrip = new HashMap<>();
         runs.forEach(r -> routeOfTrip.put(r.tripId(), r.routeId()));
-        for (Instant[] w : windows(start.plus(QUARTER), end.minus(QUARTER.multipliedBy(2)), false)) {
+        // From the second half hour: the scheduled routes and stops of a pane are sent from the schedule the engine
+        // knows when its realtime clock reaches the pane. Schedule records are stamped when published (now),
+        // realtime ones yesterday, so where a task has both buffered it takes the realtime ones first; in the first
+        // minutes of a fresh city the schedule can trail the realtime feed (in production it is loaded hours ahead).
+        for (Instant[] w : windows(start.plus(QUARTER.multipliedBy(2)), end.minus(QUARTER.multipliedBy(2)), false)) {
             Set<String> scheduledRoutes = new HashSet<>();
             Set<String> servedStops = new HashSet<>();
             for (Run run : runs) {
