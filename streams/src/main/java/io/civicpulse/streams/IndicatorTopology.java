@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -16,9 +17,11 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
@@ -139,10 +142,19 @@ public final class IndicatorTopology {
         KStream<String, Checked> positions = vehiclePositions.process(
                 () -> new ValidationProcessor<>(new VehiclePositionRules(), config),
                 Named.as("vehicle-positions-validate"));
+        // The stops of the static feeds with their districts, for the district scope of the stop events: a global
+        // table, since a city's stop events come on any partition, and small (one record per stop). Kept as bytes and
+        // decoded where used: the global thread cannot dead-letter a record it cannot decode (Kafka's handler cannot
+        // produce from there), and one bad stop must not stop the engine.
+        builder.globalTable(Topics.STOPS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
+                        .withName("stops-source"),
+                Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(StopObservationRules.STOPS_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()));
         // Read back from their topic, not passed on in memory: the topic is the contract other consumers read, and
         // its records are de-duplicated by eventId like every other input.
         KStream<String, Checked> observations = validated(builder, Topics.STOP_OBSERVATIONS, StopObservation.class,
-                StopObservationRules::new, config, serdeConfig);
+                () -> new StopObservationRules(Topics.STOPS.valueSerde(serdeConfig).deserializer()), config,
+                serdeConfig);
         // Stateful: GBFS snapshots to level changes, per station and vehicle.
         KStream<String, Checked> sharedVehicles = SharedVehicleProcessor.addTo(builder, config, serdeConfig);
         // Routes and alerts, repartitioned by city to meet in one task.

@@ -39,6 +39,7 @@ import io.civicpulse.schemas.mobility.VehicleStopStatus;
 import io.civicpulse.schemas.reference.AreaPopulation;
 import io.civicpulse.schemas.reference.CityService;
 import io.civicpulse.schemas.reference.Route;
+import io.civicpulse.schemas.reference.Stop;
 import io.civicpulse.schemas.reference.TransitMode;
 import io.civicpulse.schemas.registry.MockRegistries;
 import io.civicpulse.schemas.services.FailureKind;
@@ -84,6 +85,8 @@ final class EngineTestKit implements AutoCloseable {
     final TestInputTopic<String, SharedVehicleAvailability> sharedVehicles;
     final TestInputTopic<String, VehiclePosition> vehiclePositions;
     final TestInputTopic<String, Route> routes;
+    final TestInputTopic<String, Stop> stops;
+    final TestInputTopic<String, byte[]> rawStops;
     final TestInputTopic<String, ServiceAlert> alerts;
     private final TestOutputTopic<String, StopObservation> observationsOut;
     private final List<TestRecord<String, StopObservation>> observationLog = new ArrayList<>();
@@ -130,10 +133,13 @@ final class EngineTestKit implements AutoCloseable {
         sharedVehicles = input(Topics.SHARED_VEHICLE_AVAILABILITY, complete);
         vehiclePositions = input(Topics.VEHICLE_POSITIONS, complete);
         routes = input(Topics.ROUTES, complete);
+        stops = input(Topics.STOPS, complete);
         alerts = input(Topics.SERVICE_ALERTS, complete);
         observationsOut = driver.createOutputTopic(Topics.STOP_OBSERVATIONS.name(), new StringDeserializer(),
                 Topics.STOP_OBSERVATIONS.valueSerde(complete).deserializer());
         rawSessions = driver.createInputTopic(Topics.SERVICE_SESSIONS.name(), new StringSerializer(),
+                new ByteArraySerializer());
+        rawStops = driver.createInputTopic(Topics.STOPS.name(), new StringSerializer(),
                 new ByteArraySerializer());
         indicators = driver.createOutputTopic(Topics.INDICATORS.name(), new StringDeserializer(),
                 Topics.INDICATORS.valueSerde(complete).deserializer());
@@ -335,6 +341,13 @@ final class EngineTestKit implements AutoCloseable {
                 .setMode(TransitMode.BUS).setGtfsRouteType(3).setFeedVersion("v1").setUpdatedAt(updatedAt)
                 .build();
         routes.pipeInput(city + "/" + routeId, route, publishedAt);
+    }
+
+    /** Publishes a stop of the static feed, in {@code district} (null: outside every district). */
+    void stop(String city, String stopId, String district, Instant publishedAt) {
+        stops.pipeInput(city + "/" + stopId, Stop.newBuilder().setCity(city).setStopId(stopId).setName(null)
+                .setLatitude(42.69).setLongitude(23.32).setDistrict(district).setParentStation(null)
+                .setLocationType(0).setFeedVersion("v1").setUpdatedAt(publishedAt).build(), publishedAt);
     }
 
     /** A tombstone: the route left the static feed. */

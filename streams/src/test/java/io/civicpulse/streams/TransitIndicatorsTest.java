@@ -14,8 +14,10 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.streams.aggregation.EngineMetrics;
 import io.civicpulse.streams.mobility.StopObservationRules;
 import io.civicpulse.streams.sketch.QuantileSketch;
+import io.civicpulse.streams.validation.DeadLetters;
 
 /** pt.on-time-performance and pt.delay-p50/p90 over observed stop events, against hand-computed expectations. */
 class TransitIndicatorsTest {
@@ -84,6 +86,32 @@ class TransitIndicatorsTest {
 
         assertThat(kit.lastLive(OTP + "city/PT15M").getDenominator()).isEqualTo(1);
         assertThat(kit.metric(StopObservationRules.NOISE, "stop-observations")).isEqualTo(1);
+    }
+
+    @Test
+    void stopEventsCountInTheDistrictOfTheirStop() {
+        // An unreadable stop record: its stop's events count without a district, and nothing fails.
+        kit.rawStops.pipeInput("sofia/S5", new byte[] {0, 0, 0, 0, 42, 1}, T.minusSeconds(7200));
+        kit.stop("sofia", "S1", "sredets", T.minusSeconds(3600));
+        kit.stop("sofia", "S2", "lozenets", T.minusSeconds(3600));
+        kit.stop("sofia", "S3", null, T.minusSeconds(3600)); // outside every district
+        observed("sofia", "94", 0);     // S1
+        observed("sofia", "94", 600);   // S2
+        observed("sofia", "94", 30);    // S3
+        observed("sofia", "94", 900);   // S4: not in the static feed
+        observed("sofia", "94", 0);     // S5: unreadable
+        kit.tick();
+
+        assertThat(kit.lastLive(OTP + "district:sredets/PT15M").getKpiValue()).isEqualTo(100.0);
+        IndicatorValue lozenets = kit.lastLive(OTP + "district:lozenets/PT15M");
+        assertThat(lozenets.getNumerator()).isEqualTo(0);
+        assertThat(lozenets.getDenominator()).isEqualTo(1);
+        assertThat(kit.lastLive("sofia/pt.delay-p90/district:lozenets/PT15M").getKpiValue())
+                .isCloseTo(600.0, withinPercentage(QuantileSketch.ALPHA * 100));
+        assertThat(kit.lastLive(OTP + "city/PT15M").getDenominator()).as("every stop in the city").isEqualTo(5);
+        assertThat(kit.metric(EngineMetrics.REJECTED, "stops:" + DeadLetters.UNDESERIALIZABLE)).isEqualTo(1);
+        assertThat(kit.latest().keySet()).filteredOn(key -> key.contains("/district:"))
+                .allMatch(key -> key.contains("district:sredets/") || key.contains("district:lozenets/"));
     }
 
     @Test

@@ -58,15 +58,15 @@ public final class IndicatorCatalogue {
             Measure.DISTINCT_RATIO, 0, List.of(CITY), COMPUTED).withSettle(COVERAGE_SETTLE);
     public static final IndicatorDefinition PT_ON_TIME_PERFORMANCE = ratio(COMPUTED, "pt.on-time-performance",
             "observed stop events with delay in [-60 s, +180 s] (both bounds inclusive) / observed stop events, in"
-                    + " the window of their observed time; stop events with |delay| > 3 h are feed noise, left out"
-                    + " (stop and district scopes are not computed yet)",
-            "common transit practice", CITY, ROUTE);
+                    + " the window of their observed time; stop events with |delay| > 3 h are feed noise, left out."
+                    + " District scope: the stop's district in the static feed (where the city has boundaries)",
+            "common transit practice", CITY, ROUTE, DISTRICT);
     public static final IndicatorDefinition PT_DELAY_P50 = percentile(COMPUTED, "pt.delay-p50",
             "median delay of observed stop events (linear interpolation between ranks, within 1% of the exact"
-                    + " value; |delay| > 3 h left out as feed noise)", "s", 0.5, "", CITY, ROUTE);
+                    + " value; |delay| > 3 h left out as feed noise)", "s", 0.5, "", CITY, ROUTE, DISTRICT);
     public static final IndicatorDefinition PT_DELAY_P90 = percentile(COMPUTED, "pt.delay-p90",
             "90th percentile delay of observed stop events (linear interpolation between ranks, within 1% of the"
-                    + " exact value; |delay| > 3 h left out as feed noise)", "s", 0.9, "", CITY, ROUTE);
+                    + " exact value; |delay| > 3 h left out as feed noise)", "s", 0.9, "", CITY, ROUTE, DISTRICT);
     /** The served rule's 30 minutes: a trip's contribution is known only that long after its departure. */
     private static final Duration SIGHTING_WINDOW = Duration.ofMinutes(30);
     public static final IndicatorDefinition PT_TRIPS_SERVED = ratio(COMPUTED, "pt.trips-served",

@@ -67,8 +67,8 @@ public final class StreamsSettings {
                 DeadLetterHandlers.Deserialization.class.getName());
         merged.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterHandlers.Processing.class.getName());
-        // The engine has no global store; enabling the handler there too is Kafka 5.0's default and silences
-        // Kafka 4.x's start-up warning that it is off.
+        // Kafka 5.0's default, and silences Kafka 4.x's start-up warning. The one global table (stops) is kept as
+        // bytes, so nothing there can fail to decode or process.
         merged.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         // Refuses to start a topology with an unnamed store or internal topic, which an upgrade could rename.
         merged.putIfAbsent(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
