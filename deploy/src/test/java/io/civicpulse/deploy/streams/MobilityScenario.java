@@ -37,12 +37,14 @@ import org.awaitility.core.ConditionTimeoutException;
 import io.civicpulse.deploy.testing.SharedStack;
 import io.civicpulse.ingest.city.BoundingBox;
 import io.civicpulse.ingest.city.CityConfig;
+import io.civicpulse.ingest.city.CityDistricts;
 import io.civicpulse.ingest.city.FeedEndpoint;
 import io.civicpulse.ingest.mobility.MobilityIngest;
 import io.civicpulse.ingest.publish.EventPublisher;
 import io.civicpulse.ingest.publish.IngestMetrics;
 import io.civicpulse.ingest.simulator.CityProfile;
 import io.civicpulse.ingest.simulator.CitySimulation;
+import io.civicpulse.ingest.simulator.DistrictBoundaries;
 import io.civicpulse.ingest.simulator.NetworkSize;
 import io.civicpulse.ingest.simulator.SimulationClock;
 import io.civicpulse.ingest.simulator.SimulatorServer;
@@ -64,6 +66,7 @@ import io.civicpulse.schemas.reference.Route;
 import io.civicpulse.schemas.reference.ScheduledStopTime;
 import io.civicpulse.schemas.reference.ScheduledTrip;
 import io.civicpulse.schemas.reference.ServiceCalendar;
+import io.civicpulse.schemas.reference.Stop;
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
 
@@ -153,6 +156,8 @@ final class MobilityScenario implements AutoCloseable {
         SimulatorServer.FeedUrls urls = simulator.urls(city);
         CityConfig config = CityConfig.of(city, zone)
                 .withBounds(new BoundingBox(profile.minLat(), profile.minLon(), profile.maxLat(), profile.maxLon()))
+                // The simulator's district boundaries, so that ingest places stops in districts (district scopes).
+                .withDistricts(CityDistricts.fromGeoJson(DistrictBoundaries.geoJson(profile), "id"))
                 .withGtfsStatic(new FeedEndpoint("gtfs-static", urls.gtfsStatic(), Duration.ofHours(1)))
                 .withRealtimeFeed(new FeedEndpoint("trip-updates", urls.tripUpdates(), POLL_EVERY))
                 .withRealtimeFeed(new FeedEndpoint("vehicle-positions", urls.vehiclePositions(), POLL_EVERY))
@@ -280,17 +285,24 @@ final class MobilityScenario implements AutoCloseable {
         List<SharedVehicleAvailability> shared = read(kafka, Topics.SHARED_VEHICLE_AVAILABILITY,
                 SharedVehicleAvailability::getCity);
         List<StopObservation> observations = read(kafka, Topics.STOP_OBSERVATIONS, StopObservation::getCity);
+        Map<String, String> districtOfStop = new HashMap<>();
+        latestByKey(read(kafka, Topics.STOPS, Stop::getCity), Stop::getStopId).forEach(stop -> {
+            if (stop.getDistrict() != null) {
+                districtOfStop.put(stop.getStopId(), stop.getDistrict());
+            }
+        });
         assertThat(routes).as("routes published").isNotEmpty();
         assertThat(trips).as("scheduled trips published").isNotEmpty();
         assertThat(updates).as("trip updates published").isNotEmpty();
         assertThat(positions).as("vehicle positions published").isNotEmpty();
         assertThat(shared).as("GBFS statuses published").isNotEmpty();
         assertThat(observations).as("stop events published").isNotEmpty();
+        assertThat(districtOfStop).as("stops placed in districts by ingest").isNotEmpty();
         // The simulator never cancels a trip: the CANCELED rules of trips-served are not exercised here, and the
         // computation below need not implement them.
         assertThat(updates).noneMatch(u -> u.getScheduleRelationship() == TripScheduleRelationship.CANCELED);
 
-        expectStopEvents(onceEach(observations, StopObservation::getEventId));
+        expectStopEvents(onceEach(observations, StopObservation::getEventId), districtOfStop);
         expectFreshness(onceEach(positions, VehiclePosition::getEventId));
         List<Run> runs = runs(trips, calendars);
         expectTripsServed(runs, updates, positions);
@@ -311,8 +323,11 @@ final class MobilityScenario implements AutoCloseable {
         return windows;
     }
 
-    /** pt.on-time-performance and the delay percentiles: city and every route, quarters and hours. */
-    private void expectStopEvents(List<StopObservation> observations) {
+    /**
+     * pt.on-time-performance and the delay percentiles: city, every route, every district (of the stop, as ingest
+     * placed it in the stops topic), quarters and hours.
+     */
+    private void expectStopEvents(List<StopObservation> observations, Map<String, String> districtOfStop) {
         List<StopObservation> usable = new ArrayList<>();
         for (StopObservation o : observations) {
             assertThat((long) o.getDelaySeconds()).as("delay of %s", o)
@@ -328,6 +343,10 @@ final class MobilityScenario implements AutoCloseable {
                     double delay = o.getDelaySeconds();
                     delaysByScope.computeIfAbsent("city", s -> new ArrayList<>()).add(delay);
                     delaysByScope.computeIfAbsent("route:" + o.getRouteId(), s -> new ArrayList<>()).add(delay);
+                    String district = districtOfStop.get(o.getStopId());
+                    if (district != null) {
+                        delaysByScope.computeIfAbsent("district:" + district, s -> new ArrayList<>()).add(delay);
+                    }
                 }
             }
             delaysByScope.forEach((scope, delays) -> {
@@ -680,7 +699,7 @@ final class MobilityScenario implements AutoCloseable {
 
     // ---- reading back -------------------------------------------------------------------------------------------
 
-    private static final List<Topic<String, ?>> READ_BACK = List.of(Topics.ROUTES, Topics.SCHEDULED_TRIPS,
+    private static final List<Topic<String, ?>> READ_BACK = List.of(Topics.ROUTES, Topics.STOPS, Topics.SCHEDULED_TRIPS,
             Topics.SERVICE_CALENDARS, Topics.TRIP_UPDATES, Topics.VEHICLE_POSITIONS, Topics.SERVICE_ALERTS,
             Topics.SHARED_VEHICLE_AVAILABILITY, Topics.STOP_OBSERVATIONS);
 
