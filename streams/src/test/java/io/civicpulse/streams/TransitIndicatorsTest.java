@@ -146,4 +146,33 @@ class TransitIndicatorsTest {
         assertThat(city.getNumerator()).isEqualTo(0);
         assertThat(city.getDenominator()).isEqualTo(1);
     }
+    /**
+     * A stop event feeds six series (on-time, p50, p90 x city, route): it counts in all of them or, late, in none.
+     * Here the city's clock is behind its watermark when the event arrives (the positions partition that held it
+     * went quiet, and no live interval has passed since to move it): the event is judged against the clock as it
+     * stands, so it is in; the clock then moves on past its pane. It used to move after the event's first
+     * contribution, which made the other five late: on-time counted an event the delay percentiles left out.
+     */
+    @Test
+    void stopEventCountsInEveryOneOfItsSeriesEvenWhenTheClockMovesPastItsPane(@TempDir Path otherState) {
+        try (EngineTestKit slow = new EngineTestKit("transit-clock-behind", otherState, java.util.Map.of(
+                io.civicpulse.streams.config.EngineConfig.LIVE_INTERVAL, "PT1H",
+                io.civicpulse.streams.config.EngineConfig.SOURCE_QUIET_AFTER, "PT30S"))) {
+            slow.send(slow.position("sofia", "v1", T.minusSeconds(5), T)); // the positions partition at 10:00
+            slow.send(slow.observation("sofia", "94", "trip-1", "S1", T.plusSeconds(30 * 60), 0)); // 10:30
+            assertThat(slow.finals("sofia/pt.on-time-performance/city/PT15M")).as("held at 10:00").isEmpty();
+            slow.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31)); // positions quiet, no live interval
+
+            slow.send(slow.observation("sofia", "94", "trip-2", "S2", T.plusSeconds(10 * 60), 45)); // 10:10
+
+            java.time.Instant to = T.plusSeconds(15 * 60);
+            for (String series : new String[] {"pt.on-time-performance/city", "pt.delay-p50/city",
+                    "pt.delay-p90/city", "pt.on-time-performance/route:94", "pt.delay-p50/route:94",
+                    "pt.delay-p90/route:94"}) {
+                assertThat(slow.finalOf("sofia/" + series + "/PT15M", T, to).getSampleCount()).as(series)
+                        .isEqualTo(1);
+            }
+            assertThat(slow.deadLetters()).as("nothing late").isEmpty();
+        }
+    }
 }

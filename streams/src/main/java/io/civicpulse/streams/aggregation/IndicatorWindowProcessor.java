@@ -225,12 +225,24 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         if (record.value() == null) {
             return;
         }
+        // A record is one event's contributions (on-time, p50 and p90 of a stop event, city and route): all are judged
+        // against the clock as it stood when the event arrived, and the clock moves once, after all are in. Moved
+        // after each contribution, a clock behind its watermark (a source gone quiet since the last record, a
+        // catch-up cut short) closed the event's pane after its first contribution and made the others late: the
+        // event was in on-time performance but not in the delay percentiles nor in its route's series.
+        Map<String, Long> clockTargets = new HashMap<>(2);
+        catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
         for (Contribution contribution : record.value()) {
-            processContribution(contribution);
+            processContribution(contribution, clockTargets);
         }
+        clockTargets.forEach((city, target) -> moveClock(city, clockStore.get(city), target));
     }
 
-    private void processContribution(Contribution contribution) {
+    /**
+     * Adds one contribution to its pane (or counts it late), judged against the city's stored clock; puts the
+     * stream time its source's progress allows into {@code clockTargets}, for the caller to move the clock to.
+     */
+    private void processContribution(Contribution contribution, Map<String, Long> clockTargets) {
         if (contribution.isPopulation()) {
             // Reference data: it says nothing about event time, so it neither moves nor is judged by the clock.
             updatePopulation(contribution);
@@ -291,9 +303,8 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
             putTotals(storeKey, totals);
         }
         pending.add(storeKey);
-        catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
         if (newStreamTime != Long.MIN_VALUE) {
-            moveClock(city, streamTime, newStreamTime);
+            clockTargets.merge(city, newStreamTime, Math::max);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.civicpulse.streams.aggregation;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -150,7 +151,11 @@ public final class WriteBehindStore<K extends Comparable<K>, V> implements KeyVa
         if (entries.isEmpty()) {
             return;
         }
-        List<Map.Entry<K, V>> batch = new ArrayList<>(entries.entrySet());
+        // Copies of key and value, not the map's own entries: removing a node of a TreeMap that has two children
+        // moves its successor's key and value into that node, so a list of the nodes lost the first written value
+        // of a range (a pane or series totals of the window engine) whenever the range did not start the map.
+        List<Map.Entry<K, V>> batch = new ArrayList<>(entries.size());
+        entries.forEach((key, value) -> batch.add(new AbstractMap.SimpleImmutableEntry<>(key, value)));
         entries.clear();
         for (Map.Entry<K, V> entry : batch) {
             if (entry.getValue() == null) {

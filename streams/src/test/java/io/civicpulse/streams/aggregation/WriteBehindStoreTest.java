@@ -70,6 +70,33 @@ class WriteBehindStoreTest {
         assertThat(keys(store.all())).containsExactly("a|2", "b|1");
     }
 
+    /**
+     * Values written on both sides of a range (other series' panes and totals, in the window engine) share the tree
+     * the written values are kept in: handing over the range must not lose or mix up any of them.
+     */
+    @Test
+    void aRangeReadHandsOverEveryValueWrittenInItsRangeAndKeepsTheOthers() {
+        List<String> keys = new ArrayList<>();
+        for (String series : new String[] {"a", "b", "c"}) {
+            for (int pane = 1; pane <= 7; pane++) {
+                keys.add(series + "|" + pane);
+            }
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            store.put(keys.get(i), (long) i);
+        }
+
+        assertThat(keys(store.range("b|", "b|~"))).containsExactlyElementsOf(keys.subList(7, 14));
+        for (int i = 0; i < keys.size(); i++) {
+            assertThat(store.get(keys.get(i))).as(keys.get(i)).isEqualTo(i);
+        }
+        preCommitFlush();
+        assertThat(keys(beneath.all())).containsExactlyElementsOf(keys);
+        for (int i = 0; i < keys.size(); i++) {
+            assertThat(beneath.get(keys.get(i))).as(keys.get(i)).isEqualTo(i);
+        }
+    }
+
     @Test
     void anEmptyRangeStaysEmpty() {
         store.put("b", 1L);
