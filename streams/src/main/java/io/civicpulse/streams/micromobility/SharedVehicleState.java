@@ -20,11 +20,13 @@ import io.civicpulse.streams.aggregation.StateSerdes;
  * @param installed    counted in the denominator of station availability (installed stations)
  * @param withVehicle  counted in its numerator (installed, renting, at least one vehicle available)
  * @param vehicles     available vehicles counted in vehicles-available-per-100k
+ * @param forgotten    a marker of an entry taken out of the levels (counting nothing) at {@code seenMs} plus its
+ *                     forget time: a report made before then but received after must not count from before then
  */
 record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean installed, boolean withVehicle,
-                          int vehicles) {
+                          int vehicles, boolean forgotten) {
 
-    private static final byte FORMAT_VERSION = 1;
+    private static final byte FORMAT_VERSION = 2;
 
     /** The state a record describes. */
     static SharedVehicleState of(SharedVehicleAvailability event, long seenMs) {
@@ -34,12 +36,17 @@ record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean
             // Vehicles at a station that is not renting cannot be taken: they are not available.
             boolean renting = installed && event.getIsRenting();
             int vehicles = renting ? event.getNumVehiclesAvailable() : 0;
-            return new SharedVehicleState(true, reported, seenMs, installed, vehicles > 0, vehicles);
+            return new SharedVehicleState(true, reported, seenMs, installed, vehicles > 0, vehicles, false);
         }
         // A v3 vehicle docked at a station is already in that station's num_vehicles_available.
         boolean docked = event.getStationId() != null;
         int vehicles = !docked && event.getNumVehiclesAvailable() == 1 ? 1 : 0;
-        return new SharedVehicleState(false, reported, seenMs, false, false, vehicles);
+        return new SharedVehicleState(false, reported, seenMs, false, false, vehicles, false);
+    }
+
+    /** This entry once taken out of the levels: it counts nothing, and remembers when. */
+    SharedVehicleState asForgotten() {
+        return new SharedVehicleState(station, reportedMs, seenMs, false, false, 0, true);
     }
 
     /** True when a record of ({@code reportedMs}, {@code seenMs}) is not newer than this state. */
@@ -59,11 +66,12 @@ record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean
         out.writeBoolean(state.installed);
         out.writeBoolean(state.withVehicle);
         out.writeInt(state.vehicles);
+        out.writeBoolean(state.forgotten);
     }
 
     private static SharedVehicleState readFrom(DataInput in) throws IOException {
-        StateSerdes.readFormat(in, FORMAT_VERSION, "shared vehicle state");
+        byte format = StateSerdes.readFormat(in, (byte) 1, FORMAT_VERSION, "shared vehicle state");
         return new SharedVehicleState(in.readBoolean(), in.readLong(), in.readLong(), in.readBoolean(),
-                in.readBoolean(), in.readInt());
+                in.readBoolean(), in.readInt(), format >= 2 && in.readBoolean());
     }
 }
