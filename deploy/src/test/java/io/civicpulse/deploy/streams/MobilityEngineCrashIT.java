@@ -63,10 +63,10 @@ class MobilityEngineCrashIT {
                 second.awaitOutput("Indicator engine RUNNING", Duration.ofSeconds(90));
                 System.out.println("mobility crash: engine running again at simulated " + scenario.simulatedNow());
                 scenario.runUntil(scenario.end, finals);
-                scenario.awaitEngineAt(scenario.end.minus(Duration.ofMinutes(5)), finals, Duration.ofSeconds(60));
+                scenario.awaitEngineAt(scenario.end.minus(Duration.ofMinutes(5)), finals, Duration.ofSeconds(150));
                 scenario.stopIngest();
                 scenario.computeExpected();
-                scenario.awaitExpectedFinals(finals, Duration.ofSeconds(30), second::output);
+                scenario.awaitExpectedFinals(finals, Duration.ofSeconds(60), second::output);
                 compared = scenario.assertFinalsMatch();
                 assertThat(scenario.unexpectedFinalsInCheckedWindows()).as("finals with no data behind them").isEmpty();
                 second.process().destroy();

@@ -38,10 +38,10 @@ class MobilityIndicatorsEndToEndIT {
                     .until(() -> engine.state() == KafkaStreams.State.RUNNING);
             scenario.startCity();
             scenario.runUntil(scenario.end, finals);
-            scenario.awaitEngineAt(scenario.end.minus(Duration.ofMinutes(5)), finals, Duration.ofSeconds(60));
+            scenario.awaitEngineAt(scenario.end.minus(Duration.ofMinutes(5)), finals, Duration.ofSeconds(150));
             scenario.stopIngest();
             scenario.computeExpected();
-            scenario.awaitExpectedFinals(finals, Duration.ofSeconds(30), () -> "engine state " + engine.state());
+            scenario.awaitExpectedFinals(finals, Duration.ofSeconds(60), () -> "engine state " + engine.state());
             compared = scenario.assertFinalsMatch();
             assertThat(scenario.unexpectedFinalsInCheckedWindows()).as("finals with no data behind them").isEmpty();
         }

@@ -53,7 +53,8 @@ class ServiceIndicatorsEndToEndIT {
              KafkaConsumer<String, IndicatorValue> finals = scenario.finalsConsumer()) {
             engine.start();
             scenario.push(URI.create(intake.url() + "/v1/events"), "e2e-key", scenario.start, scenario.end);
-            scenario.awaitAllFinals(finals, Duration.ofSeconds(120), () -> "engine state " + engine.state());
+            // Generous: the engine first reads every earlier test's events on the shared broker.
+            scenario.awaitAllFinals(finals, Duration.ofSeconds(240), () -> "engine state " + engine.state());
         }
         // Each indicator's minimum is checked inside: no indicator can pass with nothing compared.
         assertThat(scenario.assertFinalsMatchTheGeneratedEvents()).as("values compared").isGreaterThanOrEqualTo(400);
