@@ -212,20 +212,6 @@ class MicromobilityIndicatorsTest {
     }
 
     @Test
-    void aVehicleReportedBeforeItsForgetTimeButReceivedAfterItCountsOnce() {
-        kit.population("sofia", "city", 100_000, T.minusSeconds(3600));
-        kit.send(kit.vehicle("sofia", "scoot", "v1", minutes(0)));
-        // Reported at 10:25, received at 10:31: after v1's forget time (10:30:01), so v1 is forgotten first, and
-        // back from 10:30:01, not from 10:25, when its earlier report still counted it.
-        kit.send(kit.vehicle("sofia", "scoot", "v1", minutes(25)).setIngestedAt(minutes(31)));
-        kit.send(kit.vehicle("sofia", "scoot", "v9", minutes(50)));
-        kit.tick();
-
-        assertThat(kit.finalOf(VEHICLES + "PT15M", minutes(15), minutes(30)).getNumerator()).isEqualTo(1);
-        assertThat(kit.finalOf(VEHICLES + "PT15M", minutes(30), minutes(45)).getNumerator()).isEqualTo(1);
-    }
-
-    @Test
     void forgottenStationReceivedAgainCountsAgain() {
         kit.send(kit.station("sofia", "bikes", "s1", 3, true, true, minutes(0)));
         kit.send(kit.station("sofia", "bikes", "s2", 0, true, true, minutes(61)));

@@ -57,8 +57,7 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * <p>Ingest publishes an entry only when it changed and says nothing when one leaves the feed (a rented vehicle, a
  * removed station), so an entry the pipeline has not received for {@link #STATION_FORGET_AFTER} (stations) or
  * {@link #VEHICLE_FORGET_AFTER} (free vehicles) of the city's ingestion time is taken out of the levels, at the
- * time it became stale, and kept as a marker for as long again (a report made before the forget time but received
- * after it counts from the forget time, not twice in between), then forgotten. The city's ingestion
+ * time it became stale, and forgotten: state holds only entries received within those times. The city's ingestion
  * time is the newest ingestedAt of its records in this task, in memory (after a restart, forgetting waits for the
  * city's next record); it moves only with records, so a city whose feeds all stop keeps its last levels. The scan
  * runs each minute of the city's ingestion time and each wall-clock minute. Records
@@ -168,16 +167,12 @@ public final class SharedVehicleProcessor
         states.put(key, after);
         EventOrigin origin = new EventOrigin(event.getEventId(), topic, partition, offset, record.key(),
                 received.size());
-        // Back after it was forgotten: it counts from its report, but not from before it left the levels, or it
-        // would count twice in between (its last state until the forget time, and this report from its own time).
-        long from = before != null && before.forgotten()
-                ? Math.max(reported, before.seenMs() + forgetAfterMs(before)) : reported;
-        List<Contribution> changes = changes(city, before, after, from, origin);
+        List<Contribution> changes = changes(city, before, after, reported, origin);
         if (!changes.isEmpty()) {
             // Unique per record: this processor's state already tells a repeated status, and an entry forgotten and
             // received again with the same eventId must count again, which de-duplication by eventId would prevent.
             context.forward(record.withValue(new Checked.Accepted(new EventContributions(
-                    "shared-vehicles:" + topic + "/" + partition + "@" + offset, from, changes))));
+                    "shared-vehicles:" + topic + "/" + partition + "@" + offset, reported, changes))));
         }
     }
 
@@ -222,29 +217,18 @@ public final class SharedVehicleProcessor
      */
     private void forgetStale(KeyValueIterator<String, SharedVehicleState> entries) {
         List<KeyValue<String, SharedVehicleState>> stale = new ArrayList<>();
-        List<String> expired = new ArrayList<>();
         try (KeyValueIterator<String, SharedVehicleState> all = entries) {
             while (all.hasNext()) {
                 KeyValue<String, SharedVehicleState> entry = all.next();
                 CityClock clock = clocks.get(entry.key.substring(0, entry.key.indexOf(SEPARATOR)));
-                if (clock == null) {
-                    continue;
-                }
-                long forgetAt = entry.value.seenMs() + forgetAfterMs(entry.value);
-                if (entry.value.forgotten()) {
-                    // A report made before the forget time arrives within about the forget time after it.
-                    if (forgetAt + forgetAfterMs(entry.value) <= clock.ingestedMs) {
-                        expired.add(entry.key);
-                    }
-                } else if (forgetAt <= clock.ingestedMs) {
+                if (clock != null && entry.value.seenMs() + forgetAfterMs(entry.value) <= clock.ingestedMs) {
                     stale.add(entry);
                 }
             }
         }
-        // Written after the scan: stores are not to be modified under an open iterator.
-        expired.forEach(states::delete);
+        // Deleted after the scan: stores are not to be modified under an open iterator.
         for (KeyValue<String, SharedVehicleState> entry : stale) {
-            states.put(entry.key, entry.value.asForgotten());
+            states.delete(entry.key);
             String city = entry.key.substring(0, entry.key.indexOf(SEPARATOR));
             CityClock clock = clocks.get(city);
             // When it became stale: never ahead of what the city's records have reached.

@@ -20,13 +20,11 @@ import io.civicpulse.streams.aggregation.StateSerdes;
  * @param installed    counted in the denominator of station availability (installed stations)
  * @param withVehicle  counted in its numerator (installed, renting, at least one vehicle available)
  * @param vehicles     available vehicles counted in vehicles-available-per-100k
- * @param forgotten    a marker of an entry taken out of the levels (counting nothing) at {@code seenMs} plus its
- *                     forget time: a report made before then but received after must not count from before then
  */
 record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean installed, boolean withVehicle,
-                          int vehicles, boolean forgotten) {
+                          int vehicles) {
 
-    private static final byte FORMAT_VERSION = 2;
+    private static final byte FORMAT_VERSION = 1;
 
     /** The state a record describes. */
     static SharedVehicleState of(SharedVehicleAvailability event, long seenMs) {
@@ -36,17 +34,12 @@ record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean
             // Vehicles at a station that is not renting cannot be taken: they are not available.
             boolean renting = installed && event.getIsRenting();
             int vehicles = renting ? event.getNumVehiclesAvailable() : 0;
-            return new SharedVehicleState(true, reported, seenMs, installed, vehicles > 0, vehicles, false);
+            return new SharedVehicleState(true, reported, seenMs, installed, vehicles > 0, vehicles);
         }
         // A v3 vehicle docked at a station is already in that station's num_vehicles_available.
         boolean docked = event.getStationId() != null;
         int vehicles = !docked && event.getNumVehiclesAvailable() == 1 ? 1 : 0;
-        return new SharedVehicleState(false, reported, seenMs, false, false, vehicles, false);
-    }
-
-    /** This entry once taken out of the levels: it counts nothing, and remembers when. */
-    SharedVehicleState asForgotten() {
-        return new SharedVehicleState(station, reportedMs, seenMs, false, false, 0, true);
+        return new SharedVehicleState(false, reported, seenMs, false, false, vehicles);
     }
 
     /** True when a record of ({@code reportedMs}, {@code seenMs}) is not newer than this state. */
@@ -66,12 +59,11 @@ record SharedVehicleState(boolean station, long reportedMs, long seenMs, boolean
         out.writeBoolean(state.installed);
         out.writeBoolean(state.withVehicle);
         out.writeInt(state.vehicles);
-        out.writeBoolean(state.forgotten);
     }
 
     private static SharedVehicleState readFrom(DataInput in) throws IOException {
-        byte format = StateSerdes.readFormat(in, (byte) 1, FORMAT_VERSION, "shared vehicle state");
+        StateSerdes.readFormat(in, FORMAT_VERSION, "shared vehicle state");
         return new SharedVehicleState(in.readBoolean(), in.readLong(), in.readLong(), in.readBoolean(),
-                in.readBoolean(), in.readInt(), format >= 2 && in.readBoolean());
+                in.readBoolean(), in.readInt());
     }
 }
