@@ -59,9 +59,15 @@ final class RegistryLink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket client = server.accept();
-                Socket registry = new Socket(target.getHost(), target.getPort());
                 sockets.add(client);
+                Socket registry = new Socket(target.getHost(), target.getPort());
                 sockets.add(registry);
+                if (server.isClosed()) {
+                    // cut() ran while this connection was being set up, and may have missed its sockets.
+                    closeQuietly(client);
+                    closeQuietly(registry);
+                    return;
+                }
                 pump(client, registry);
                 pump(registry, client);
             } catch (IOException e) {

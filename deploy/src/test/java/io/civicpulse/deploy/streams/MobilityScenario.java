@@ -647,11 +647,19 @@ final class MobilityScenario implements AutoCloseable {
 
     /** Compares every expected value with its final; returns how many were compared, by indicator. */
     Map<String, Integer> assertFinalsMatch() {
+        return assertFinalsMatch(Set.of());
+    }
+
+    /** The same, leaving out the indicators named (an open bug, said where it is called). */
+    Map<String, Integer> assertFinalsMatch(Set<String> leftOut) {
         Map<String, Integer> compared = new TreeMap<>();
         List<String> mismatches = new ArrayList<>();
         expected.forEach((key, e) -> {
             IndicatorValue v = finals.get(key);
             String indicator = key.substring(0, key.indexOf('|'));
+            if (leftOut.contains(indicator)) {
+                return;
+            }
             if (v == null) {
                 if (e.percentile() != null || e.denominator() > 0) {
                     mismatches.add(key + ": no final, expected " + e);
