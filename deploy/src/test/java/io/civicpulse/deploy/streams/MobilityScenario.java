@@ -206,14 +206,7 @@ final class MobilityScenario implements AutoCloseable {
     }
 
     KafkaConsumer<String, IndicatorValue> finalsConsumer() {
-        Map<String, Object> config = new HashMap<>(SharedStack.clientConfig());
-        config.put("group.id", "finals-" + city + "-" + UUID.randomUUID());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
-        KafkaConsumer<String, IndicatorValue> consumer = new KafkaConsumer<>(config,
-                Topics.INDICATORS.keySerde().deserializer(), Topics.INDICATORS.valueSerde(config).deserializer());
-        consumer.subscribe(List.of(Topics.INDICATORS.name()));
-        return consumer;
+        return SharedStack.indicatorsConsumer("finals-" + city);
     }
 
     void collectFinals(KafkaConsumer<String, IndicatorValue> consumer) {

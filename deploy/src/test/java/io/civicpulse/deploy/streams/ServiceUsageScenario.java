@@ -18,7 +18,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -249,14 +248,7 @@ final class ServiceUsageScenario implements AutoCloseable {
     }
 
     KafkaConsumer<String, IndicatorValue> finalsConsumer() {
-        Map<String, Object> config = new HashMap<>(SharedStack.clientConfig());
-        config.put("group.id", "finals-" + city + "-" + UUID.randomUUID());
-        config.put("auto.offset.reset", "earliest");
-        config.put("isolation.level", "read_committed");
-        KafkaConsumer<String, IndicatorValue> consumer = new KafkaConsumer<>(config,
-                Topics.INDICATORS.keySerde().deserializer(), Topics.INDICATORS.valueSerde(config).deserializer());
-        consumer.subscribe(List.of(Topics.INDICATORS.name()));
-        return consumer;
+        return SharedStack.indicatorsConsumer("finals-" + city);
     }
 
     /** Reads what arrived; true once the final of every checked window with data is in. */

@@ -2,14 +2,20 @@ package io.civicpulse.deploy.testing;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 
 import io.civicpulse.deploy.local.LocalStack;
+import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.topics.Topics;
 
 /**
  * The real broker and registry every integration test runs against, started once per JVM: starting them is the
@@ -48,6 +54,21 @@ public final class SharedStack {
         config.put("bootstrap.servers", get().bootstrapServers());
         config.put("schema.registry.url", get().registryUrl());
         return config;
+    }
+
+    /**
+     * A consumer of {@code civicpulse.indicators.v1} from its start, reading committed values only (what a dashboard
+     * sees under exactly-once), in a group of its own.
+     */
+    public static KafkaConsumer<String, IndicatorValue> indicatorsConsumer(String groupPrefix) {
+        Map<String, Object> config = clientConfig();
+        config.put("group.id", groupPrefix + "-" + UUID.randomUUID());
+        config.put("auto.offset.reset", "earliest");
+        config.put("isolation.level", "read_committed");
+        KafkaConsumer<String, IndicatorValue> consumer = new KafkaConsumer<>(config,
+                Topics.INDICATORS.keySerde().deserializer(), Topics.INDICATORS.valueSerde(config).deserializer());
+        consumer.subscribe(List.of(Topics.INDICATORS.name()));
+        return consumer;
     }
 
     public static Properties clientProperties() {
