@@ -212,6 +212,26 @@ class MicromobilityIndicatorsTest {
     }
 
     @Test
+    void aReportFromBeforeTheForgetTimeReceivedAfterItCountsOnceFromItsReceipt() {
+        kit.population("sofia", "city", 100_000, T.minusSeconds(3600));
+        kit.send(kit.vehicle("sofia", "scoot", "v1", minutes(0)));  // received 10:00:01
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(0)));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(20)));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(31))); // v1 unseen since 10:00:01: out at 10:30:01
+        // v1 reported at 10:29:50, but the feed delivered it only at 10:32, while 10:15-10:30 is still in its grace:
+        // in that window v1 still counts by its first report, and must not count a second time by this one.
+        kit.send(kit.vehicle("sofia", "scoot", "v1", minutes(29 + 50 / 60.0)).setIngestedAt(minutes(32)));
+        // Changes move the city's clock (a repeated level does not): these close 10:15-10:30, then 10:30-10:45.
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(36)).setIsReserved(true).setNumVehiclesAvailable(0));
+        kit.send(kit.vehicle("sofia", "scoot", "v2", minutes(51)));
+
+        assertThat(kit.finalOf(VEHICLES + "PT15M", minutes(15), minutes(30)).getNumerator()).as("v1 and v2")
+                .isEqualTo(2);
+        assertThat(kit.finalOf(VEHICLES + "PT15M", minutes(30), minutes(45)).getNumerator())
+                .as("v1 back, v2 reserved").isEqualTo(1);
+    }
+
+    @Test
     void forgottenStationReceivedAgainCountsAgain() {
         kit.send(kit.station("sofia", "bikes", "s1", 3, true, true, minutes(0)));
         kit.send(kit.station("sofia", "bikes", "s2", 0, true, true, minutes(61)));

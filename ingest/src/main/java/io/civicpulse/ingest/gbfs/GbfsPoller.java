@@ -41,14 +41,23 @@ import io.civicpulse.schemas.topics.Topics;
  * the files (again every few polls, as operators move them), names the operator by
  * {@code system_information.system_id}, takes station coordinates from {@code station_information}, and publishes
  * each station of {@code station_status} and each vehicle of {@code vehicle_status} (v2 {@code free_bike_status})
- * as a {@code SharedVehicleAvailability}, keyed {@code city/operatorId/stationId-or-vehicleId}, only when it
- * changed since the last poll. A file that is not JSON is dead-lettered whole; an entry without its id, outside
- * the city or timestamped in the future is dead-lettered alone and its neighbours are published.
+ * as a {@code SharedVehicleAvailability}, keyed {@code city/operatorId/stationId-or-vehicleId}, when it changed
+ * since the last poll, and every entry still in the feed again every {@link #REFRESH_EVERY} even unchanged. A file
+ * that is not JSON is dead-lettered whole; an entry without its id, outside the city or timestamped in the future
+ * is dead-lettered alone and its neighbours are published.
  */
 public final class GbfsPoller {
 
     public static final String SOURCE = "ingest.gbfs";
     private static final int REDISCOVER_EVERY = 20;
+    /**
+     * Feeds say nothing when an entry leaves them (a rented vehicle, a removed station), so the indicator engine
+     * takes an entry it has not received for 30 minutes (free vehicles) or an hour (stations) out of the levels. A
+     * vehicle parked for hours does not change, and publishing changes only would make it vanish from the count while
+     * it stands in every snapshot; published again this often, an entry is forgotten only once it has left the feed
+     * (or ingest stopped) for 20 minutes or more.
+     */
+    public static final Duration REFRESH_EVERY = Duration.ofMinutes(10);
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,6 +77,8 @@ public final class GbfsPoller {
     private Map<String, double[]> stationPositions = new HashMap<>();
     private int pollsSinceDiscovery;
     private Map<String, Long> published = new HashMap<>();
+    /** When every entry was last published in full, unchanged ones too. */
+    private Instant refreshedAt;
 
     public GbfsPoller(CityConfig city, FeedEndpoint feed, FeedFetcher fetcher, Publisher publisher,
                       DeadLetters deadLetters, IngestMetrics metrics, StateChangeLog states, Clock clock) {
@@ -103,6 +114,8 @@ public final class GbfsPoller {
         Map<String, Long> next = new HashMap<>(published);
         Instant newest = null;
         boolean ok = true;
+        Instant now = clock.instant();
+        boolean refresh = refreshedAt == null || !now.isBefore(refreshedAt.plus(REFRESH_EVERY));
         try {
             if (files == null || pollsSinceDiscovery++ >= REDISCOVER_EVERY) {
                 discover();
@@ -119,7 +132,7 @@ public final class GbfsPoller {
                     continue;
                 }
                 try {
-                    Instant updated = statusFile(url, url == stationStatus, acks, next);
+                    Instant updated = statusFile(url, url == stationStatus, refresh, acks, next);
                     if (updated != null && (newest == null || updated.isAfter(newest))) {
                         newest = updated;
                     }
@@ -150,6 +163,9 @@ public final class GbfsPoller {
         long millis = (System.nanoTime() - start) / 1_000_000;
         if (ok) {
             metrics.pollSucceeded(feed.id(), millis, newest);
+            if (refresh) {
+                refreshedAt = now;
+            }
             states.healthy(subject(), "GBFS " + version + " of " + operatorId);
         } else {
             metrics.pollFailed(feed.id(), millis);
@@ -209,10 +225,13 @@ public final class GbfsPoller {
         }
     }
 
-    /** Publishes the changed entries of one status file; returns its last_updated, or null when not modified. */
-    private Instant statusFile(URI url, boolean stations, List<CompletableFuture<Void>> acks, Map<String, Long> next)
-            throws BadFile {
-        JsonNode root = fetchJson(url, false);
+    /**
+     * Publishes the changed entries of one status file, or all of them on a refresh (then fetched unconditionally:
+     * an unchanged file is what a refresh is for); returns its last_updated, or null when not modified.
+     */
+    private Instant statusFile(URI url, boolean stations, boolean refresh, List<CompletableFuture<Void>> acks,
+                               Map<String, Long> next) throws BadFile {
+        JsonNode root = fetchJson(url, refresh);
         if (root == null) {
             return null;
         }
@@ -266,7 +285,7 @@ public final class GbfsPoller {
                     ^ reported.toEpochMilli();
             Long previous = published.get(stateKey);
             next.put(stateKey, fingerprint);
-            if (previous == null || previous != fingerprint) {
+            if (refresh || previous == null || previous != fingerprint) {
                 acks.add(publisher.send(Topics.SHARED_VEHICLE_AVAILABILITY, key, record));
             }
         }

@@ -140,6 +140,39 @@ class GbfsPollerTest {
     }
 
     @Test
+    void everyEntryStillInTheFeedIsPublishedAgainEveryRefreshIntervalEvenUnchanged() {
+        serveV23(stationStatusV23());
+        GbfsPoller poller = poller(sofia.withBounds(BoundingBox.WORLD));
+        Instant firstPoll = clock.instant();
+        assertThat(poller.poll()).isTrue();
+        List<MockKafka.Sent<SharedVehicleAvailability>> first = kafka.records(Topics.SHARED_VEHICLE_AVAILABILITY);
+        clock.advance(GbfsPoller.REFRESH_EVERY.minusSeconds(30));
+        assertThat(poller.poll()).isTrue();
+        assertThat(kafka.records(Topics.SHARED_VEHICLE_AVAILABILITY)).as("unchanged, before the refresh is due")
+                .hasSameSizeAs(first);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(poller.poll()).isTrue();
+
+        // The same reports (same lastReported and eventId), received again: the engine sees they are still there.
+        List<MockKafka.Sent<SharedVehicleAvailability>> all = kafka.records(Topics.SHARED_VEHICLE_AVAILABILITY);
+        List<MockKafka.Sent<SharedVehicleAvailability>> again = all.subList(first.size(), all.size());
+        assertThat(again).extracting(MockKafka.Sent::key)
+                .containsExactlyInAnyOrderElementsOf(first.stream().map(MockKafka.Sent::key).toList());
+        assertThat(again).allSatisfy(sent -> {
+            SharedVehicleAvailability before = first.stream().filter(f -> f.key().equals(sent.key())).findFirst()
+                    .orElseThrow().value();
+            assertThat(sent.value().getIngestedAt()).isEqualTo(firstPoll.plus(GbfsPoller.REFRESH_EVERY));
+            assertThat(sent.value().getLastReported()).isEqualTo(before.getLastReported());
+            assertThat(sent.value().getEventId()).isEqualTo(before.getEventId());
+        });
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(poller.poll()).isTrue();
+        assertThat(kafka.records(Topics.SHARED_VEHICLE_AVAILABILITY)).as("the next refresh is 10 minutes away")
+                .hasSameSizeAs(all);
+    }
+
+    @Test
     void invalidJsonIsDeadLetteredWithItsBytesTheOtherFileIsPublishedAndThePollerGoesOn() {
         String broken = "{\"last_updated\": 1749542400, \"data\": {\"stations\": [ {\"station_id\": 0012 } ] }";
         serveV23(broken);

@@ -54,15 +54,22 @@ import io.civicpulse.streams.validation.ValidationProcessor;
  * describes and contributes only the difference. The same status seen twice changes nothing; a report older than the
  * one applied (lastReported, then ingestedAt) changes nothing; the same station id at two operators is two stations.
  *
- * <p>Ingest publishes an entry only when it changed and says nothing when one leaves the feed (a rented vehicle, a
- * removed station), so an entry the pipeline has not received for {@link #STATION_FORGET_AFTER} (stations) or
- * {@link #VEHICLE_FORGET_AFTER} (free vehicles) of the city's ingestion time is taken out of the levels, at the
- * time it became stale, and forgotten: state holds only entries received within those times. The city's ingestion
- * time is the newest ingestedAt of its records in this task, in memory (after a restart, forgetting waits for the
- * city's next record); it moves only with records, so a city whose feeds all stop keeps its last levels. The scan
- * runs each minute of the city's ingestion time and each wall-clock minute. Records
- * must be keyed by city, operator and entry id on their topic (as ingest does), so that an entry's records meet in
- * one task.
+ * <p>The levels are what the feeds showed as received: a change counts from the record's ingestedAt, not from its
+ * lastReported. Presence in the feed is only known by receipt (a vehicle's last_reported may be hours old while it
+ * stands in every snapshot), and one time axis for adding an entry and for taking it out is what keeps the count
+ * exact: an entry taken out at its forget time and received again with a report from before that time would
+ * otherwise count twice in between (once by its old state, once by the report) while a catch-up still has those
+ * windows open.
+ *
+ * <p>Ingest publishes an entry when it changed and, unchanged, again every few minutes while it stays in the feed;
+ * it says nothing when one leaves (a rented vehicle, a removed station). So an entry the pipeline has not received
+ * for {@link #STATION_FORGET_AFTER} (stations) or {@link #VEHICLE_FORGET_AFTER} (free vehicles) of the city's
+ * ingestion time is taken out of the levels, at the time it became stale, and forgotten: state holds only entries
+ * received within those times. The city's ingestion time is the newest ingestedAt of its records in this task, in
+ * memory (after a restart, forgetting waits for the city's next record); it moves only with records, so a city whose
+ * feeds all stop keeps its last levels. The scan runs each minute of the city's ingestion time and each wall-clock
+ * minute. Records must be keyed by city, operator and entry id on their topic (as ingest does), so that an entry's
+ * records meet in one task.
  */
 public final class SharedVehicleProcessor
         implements Processor<String, Received<SharedVehicleAvailability>, String, Checked> {
@@ -167,12 +174,12 @@ public final class SharedVehicleProcessor
         states.put(key, after);
         EventOrigin origin = new EventOrigin(event.getEventId(), topic, partition, offset, record.key(),
                 received.size());
-        List<Contribution> changes = changes(city, before, after, reported, origin);
+        List<Contribution> changes = changes(city, before, after, seen, origin);
         if (!changes.isEmpty()) {
             // Unique per record: this processor's state already tells a repeated status, and an entry forgotten and
             // received again with the same eventId must count again, which de-duplication by eventId would prevent.
             context.forward(record.withValue(new Checked.Accepted(new EventContributions(
-                    "shared-vehicles:" + topic + "/" + partition + "@" + offset, reported, changes))));
+                    "shared-vehicles:" + topic + "/" + partition + "@" + offset, seen, changes))));
         }
     }
 
