@@ -32,8 +32,10 @@ public final class IndicatorEngine implements AutoCloseable {
     /** An engine with {@code settings} completed by the defaults ({@link StreamsSettings#withDefaults}). */
     public IndicatorEngine(Map<String, Object> settings) {
         this.settings = StreamsSettings.withDefaults(Objects.requireNonNull(settings, "settings"));
-        this.topology = IndicatorTopology.build(EngineConfig.from(this.settings), this.settings);
+        ConsumerBacklog backlog = new ConsumerBacklog();
+        this.topology = IndicatorTopology.build(EngineConfig.from(this.settings), this.settings, backlog);
         this.streams = new KafkaStreams(topology, StreamsSettings.asProperties(this.settings));
+        backlog.readFrom(streams::metrics);
     }
 
     /** Settings from an optional properties file and the process environment, over the defaults. */

@@ -41,6 +41,7 @@ import io.civicpulse.streams.aggregation.DeduplicationProcessor;
 import io.civicpulse.streams.aggregation.Emission;
 import io.civicpulse.streams.aggregation.EventContributions;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
+import io.civicpulse.streams.aggregation.SourceBacklog;
 import io.civicpulse.streams.aggregation.StateSerdes;
 import io.civicpulse.streams.aggregation.WriteBehindStore;
 import io.civicpulse.streams.alerts.AlertedRoutesProcessor;
@@ -101,6 +102,14 @@ public final class IndicatorTopology {
     }
 
     public static Topology build(EngineConfig config, Map<String, Object> serdeConfig) {
+        return build(config, serdeConfig, SourceBacklog.UNKNOWN);
+    }
+
+    /**
+     * The same, with what the running client's consumers know of unfetched input ({@link ConsumerBacklog}): a
+     * read-only view handed in, so building still does no I/O.
+     */
+    public static Topology build(EngineConfig config, Map<String, Object> serdeConfig, SourceBacklog backlog) {
         StreamsBuilder builder = new StreamsBuilder();
         addStores(builder, config);
 
@@ -180,7 +189,7 @@ public final class IndicatorTopology {
                 .merge(contributions(mobility, "mobility-", DeduplicationProcessor.MOBILITY_STORE,
                         MOBILITY_CONTRIBUTIONS_REPARTITION, config, deadLetterSerde),
                         Named.as("contributions-merge-mobility"))
-                .process(() -> new IndicatorWindowProcessor(config), Named.as("indicator-windows"),
+                .process(() -> new IndicatorWindowProcessor(config, backlog), Named.as("indicator-windows"),
                         IndicatorWindowProcessor.PANES_STORE, IndicatorWindowProcessor.TOTALS_STORE,
                         IndicatorWindowProcessor.CLOCKS_STORE, IndicatorWindowProcessor.POPULATION_STORE,
                         IndicatorWindowProcessor.LAST_SEEN_STORE);

@@ -54,6 +54,7 @@ import io.civicpulse.schemas.services.SessionPhase;
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.aggregation.EngineMetrics;
+import io.civicpulse.streams.aggregation.SourceBacklog;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.config.StreamsSettings;
 
@@ -106,6 +107,11 @@ final class EngineTestKit implements AutoCloseable {
 
     /** With settings that override the test configuration. */
     EngineTestKit(String scope, Path stateDir, Map<String, Object> overrides) {
+        this(scope, stateDir, overrides, SourceBacklog.UNKNOWN);
+    }
+
+    /** With settings that override the test configuration, and what "the consumers" know of unfetched input. */
+    EngineTestKit(String scope, Path stateDir, Map<String, Object> overrides, SourceBacklog backlog) {
         this.scope = scope;
         Map<String, Object> settings = new HashMap<>();
         settings.put("bootstrap.servers", "unused:9092");
@@ -120,7 +126,7 @@ final class EngineTestKit implements AutoCloseable {
         settings.putAll(overrides);
         Map<String, Object> complete = StreamsSettings.withDefaults(settings);
         this.settings = complete;
-        driver = new TopologyTestDriver(IndicatorTopology.build(EngineConfig.from(complete), complete),
+        driver = new TopologyTestDriver(IndicatorTopology.build(EngineConfig.from(complete), complete, backlog),
                 StreamsSettings.asProperties(complete), WALL_CLOCK_START);
         sessions = input(Topics.SERVICE_SESSIONS, complete);
         payments = input(Topics.PAYMENTS, complete);

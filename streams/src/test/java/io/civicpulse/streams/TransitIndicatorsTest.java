@@ -161,7 +161,9 @@ class TransitIndicatorsTest {
             slow.send(slow.position("sofia", "v1", T.minusSeconds(5), T)); // the positions partition at 10:00
             slow.send(slow.observation("sofia", "94", "trip-1", "S1", T.plusSeconds(30 * 60), 0)); // 10:30
             assertThat(slow.finals("sofia/pt.on-time-performance/city/PT15M")).as("held at 10:00").isEmpty();
-            slow.driver.advanceWallClockTime(java.time.Duration.ofSeconds(31)); // positions quiet, no live interval
+            slow.driver.advanceWallClockTime(java.time.Duration.ofSeconds(20));
+            slow.send(slow.observation("sofia", "94", "trip-3", "S3", T.plusSeconds(31 * 60), 0)); // still held
+            slow.driver.advanceWallClockTime(java.time.Duration.ofSeconds(11)); // positions quiet, no live interval
 
             slow.send(slow.observation("sofia", "94", "trip-2", "S2", T.plusSeconds(10 * 60), 45)); // 10:10
 

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -22,6 +24,7 @@ import io.civicpulse.schemas.services.PaymentEvent;
 import io.civicpulse.schemas.topics.Topics;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import io.civicpulse.streams.aggregation.IndicatorWindowProcessor;
+import io.civicpulse.streams.aggregation.SourceBacklog;
 import io.civicpulse.streams.aggregation.Tally;
 
 /**
@@ -269,6 +272,25 @@ class WindowingTest {
     }
 
     @Test
+    void aBurstAfterEverySourceWentQuietDoesNotMakeThePartitionsDeliveringItLastLate() {
+        pay(true, minutes(2));
+        kit.send(kit.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(3)));
+        kit.driver.advanceWallClockTime(Duration.ofSeconds(31)); // both quiet: the clock goes to 10:03
+
+        // A system pushes twenty minutes it held back; the sessions partition's share reaches the engine first.
+        kit.send(kit.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(25)));
+        pay(false, minutes(8));
+        kit.driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+        assertThat(kit.deadLetters()).as("the payments partition's 10:08 is not late").isEmpty();
+        IndicatorValue quarter = kit.finalOf(CITY_15M, T, minutes(15));
+        assertThat(quarter.getDenominator()).isEqualTo(2);
+        assertThat(quarter.getNumerator()).isEqualTo(1);
+    }
+
+    @Test
     void aCitysFirstEventsFromTwoPartitionsAreNotLateWhicheverArrivesFirst(@TempDir Path otherState) {
         try (EngineTestKit warming = new EngineTestKit("windowing-warming", otherState,
                 java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S",
@@ -286,6 +308,86 @@ class WindowingTest {
 
             assertThat(warming.deadLetters()).isEmpty();
             assertThat(warming.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+        }
+    }
+
+    /** What the consumers know of unfetched input, set by the test: partitions as {@code topic#partition}. */
+    private static final class Backlog implements SourceBacklog {
+        final Set<String> behind = new HashSet<>();
+
+        @Override
+        public boolean behind(String topic, int partition) {
+            return behind.contains(topic + "#" + partition);
+        }
+
+        @Override
+        public boolean anyBehind() {
+            return !behind.isEmpty();
+        }
+    }
+
+    /**
+     * A payment at 10:02 and a session at 10:25, then both partitions quiet for 31 s while {@code partition} is
+     * behind: no final yet, the clock is held at 10:02.
+     */
+    private static void paymentAndSessionThenQuietWhileBehind(EngineTestKit behind, Backlog backlog,
+                                                             String partition) {
+        behind.send(behind.payment("sofia", "parking-permit", true, minutes(2)));
+        behind.send(behind.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(25)));
+        backlog.behind.add(partition);
+        behind.driver.advanceWallClockTime(Duration.ofSeconds(31));
+        assertThat(behind.finals(CITY_15M)).as("quiet for 31 s, but " + partition + " is behind").isEmpty();
+    }
+
+    @Test
+    void aQuietSourceWhosePartitionIsStillBehindHoldsTheCitysClock(@TempDir Path otherState) {
+        Backlog backlog = new Backlog();
+        try (EngineTestKit behind = new EngineTestKit("windowing-behind", otherState, java.util.Map.of(), backlog)) {
+            // The stream thread has not reached the rest of the payments partition (a catch-up after a restart).
+            paymentAndSessionThenQuietWhileBehind(behind, backlog, Topics.PAYMENTS.name() + "#0");
+
+            behind.send(behind.payment("sofia", "parking-permit", false, minutes(5))); // its next record
+            backlog.behind.clear();
+            behind.driver.advanceWallClockTime(Duration.ofSeconds(31));
+
+            assertThat(behind.deadLetters()).as("nothing late").isEmpty();
+            assertThat(behind.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void whileTheTasksOwnInputIsBehindEvenQuietSourcesHoldTheCitysClock(@TempDir Path otherState) {
+        Backlog backlog = new Backlog();
+        try (EngineTestKit behind = new EngineTestKit("windowing-own", otherState, java.util.Map.of(), backlog)) {
+            // Contributions wait in the window task's own input: they may come from either source.
+            paymentAndSessionThenQuietWhileBehind(behind, backlog, "indicators-windowing-own-"
+                    + IndicatorTopology.CONTRIBUTIONS_REPARTITION + "-repartition#0");
+
+            backlog.behind.clear();
+            behind.driver.advanceWallClockTime(Duration.ofSeconds(31));
+            assertThat(behind.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aNewCitysStartupGraceLastsWhileTheConsumersAreBehind(@TempDir Path otherState) {
+        Backlog backlog = new Backlog();
+        backlog.behind.add(Topics.PAYMENTS.name() + "#0"); // not heard from at all yet
+        try (EngineTestKit behind = new EngineTestKit("windowing-grace", otherState,
+                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S"), backlog)) {
+            behind.send(behind.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
+                    io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(50)));
+            behind.driver.advanceWallClockTime(Duration.ofSeconds(61));
+            assertThat(behind.indicatorRecords()).as("the grace's time is over, the backlog is not: no clock yet")
+                    .isEmpty();
+
+            behind.send(behind.payment("sofia", "parking-permit", true, minutes(2)));
+            backlog.behind.clear();
+            behind.driver.advanceWallClockTime(Duration.ofSeconds(61)); // both quiet: the clock goes to 10:50
+
+            assertThat(behind.deadLetters()).as("the payments partition's 10:02 event is not late").isEmpty();
+            assertThat(behind.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
         }
     }
 

@@ -28,6 +28,7 @@ import org.apache.kafka.streams.TopologyDescription;
 
 import io.civicpulse.schemas.topics.Topic;
 import io.civicpulse.schemas.topics.Topics;
+import io.civicpulse.streams.ConsumerBacklog;
 import io.civicpulse.streams.IndicatorTopology;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.config.StreamsSettings;
@@ -117,11 +118,14 @@ public final class Benchmark {
                     streams.put(StreamsConfig.APPLICATION_ID_CONFIG, "civicpulse-bench-" + name + "-" + city + "-"
                             + round);
                     streams.put(StreamsConfig.STATE_DIR_CONFIG, stateRoot.resolve(name + "-" + round).toString());
-                    Topology topology = runIndicators ? IndicatorTopology.build(EngineConfig.from(streams), streams)
+                    // The engine's topology as IndicatorEngine runs it, with the client's view of its backlog.
+                    ConsumerBacklog backlog = runIndicators ? new ConsumerBacklog() : null;
+                    Topology topology = runIndicators
+                            ? IndicatorTopology.build(EngineConfig.from(streams), streams, backlog)
                             : CountTopology.build(inputs);
                     out.printf(Locale.ROOT, "Round %d: %s topology%n", round, name);
                     out.flush();
-                    ThroughputRun.Result result = runner.run(name, topology, streams, line -> {
+                    ThroughputRun.Result result = runner.run(name, topology, backlog, streams, line -> {
                         out.println("  " + line);
                         out.flush();
                     });

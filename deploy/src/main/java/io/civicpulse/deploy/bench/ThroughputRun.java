@@ -27,6 +27,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
 
+import io.civicpulse.streams.ConsumerBacklog;
+
 /**
  * One timed run of a topology over input already on Kafka: a fresh application id reads the input topics from the
  * beginning, and the run is over once the application has committed offsets at the end of every input partition
@@ -70,11 +72,20 @@ public final class ThroughputRun {
      */
     public Result run(String name, Topology topology, Map<String, Object> settings, Consumer<String> progress)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return run(name, topology, null, settings, progress);
+    }
+
+    /** The same, for a topology built with {@code backlog} (read from this run's client), as the engine does. */
+    public Result run(String name, Topology topology, ConsumerBacklog backlog, Map<String, Object> settings,
+                      Consumer<String> progress) throws InterruptedException, ExecutionException, TimeoutException {
         String applicationId = (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG);
         Map<TopicPartition, Long> ends = endOffsets();
         Properties properties = new Properties();
         properties.putAll(settings);
         KafkaStreams streams = new KafkaStreams(topology, properties);
+        if (backlog != null) {
+            backlog.readFrom(streams::metrics);
+        }
         long t0 = System.nanoTime();
         long firstRecord = -1;
         long lastProgress = t0;

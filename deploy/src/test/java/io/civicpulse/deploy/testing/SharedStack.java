@@ -1,19 +1,25 @@
 package io.civicpulse.deploy.testing;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 
 import io.civicpulse.deploy.local.LocalStack;
+import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.topics.Topics;
 
@@ -69,6 +75,49 @@ public final class SharedStack {
                 Topics.INDICATORS.keySerde().deserializer(), Topics.INDICATORS.valueSerde(config).deserializer());
         consumer.subscribe(List.of(Topics.INDICATORS.name()));
         return consumer;
+    }
+
+    /**
+     * For a failure message: the late-event dead letters of one city on the shared broker, summed up per indicator
+     * (event times, the stream time they met) and per source partition.
+     */
+    public static String lateEventsOf(String city) {
+        Map<String, Object> config = clientConfig();
+        config.put("isolation.level", "read_committed");
+        Map<String, int[]> perIndicator = new TreeMap<>();
+        Map<String, int[]> perSource = new TreeMap<>();
+        List<String> examples = new ArrayList<>();
+        try (KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(config,
+                Topics.DEAD_LETTERS.keySerde().deserializer(), Topics.DEAD_LETTERS.valueSerde(config).deserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.DEAD_LETTERS.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))
+                    && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, DeadLetter> r : consumer.poll(Duration.ofMillis(200))) {
+                    DeadLetter letter = r.value();
+                    if (letter == null || !city.equals(letter.getCity())
+                            || !letter.getReason().startsWith("event.late")) {
+                        continue;
+                    }
+                    perIndicator.computeIfAbsent(letter.getHeaders().get("indicatorId"), k -> new int[1])[0]++;
+                    perSource.computeIfAbsent(letter.getSourceTopic() + "#" + letter.getSourcePartition(),
+                            k -> new int[1])[0]++;
+                    if (examples.size() < 5) {
+                        examples.add(letter.getMessage() + " (written " + letter.getOccurredAt() + ")");
+                    }
+                }
+            }
+        }
+        StringBuilder summary = new StringBuilder("late events of " + city + ": per indicator "
+                + perIndicator.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[0]).toList()
+                + ", per source partition "
+                + perSource.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()[0]).toList());
+        examples.forEach(example -> summary.append("\n  ").append(example));
+        return summary.toString();
     }
 
     public static Properties clientProperties() {

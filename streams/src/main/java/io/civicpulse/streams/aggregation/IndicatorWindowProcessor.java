@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,11 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.topics.Topic;
@@ -53,6 +57,8 @@ import io.civicpulse.streams.windows.WindowSpec;
  * population, and each value withheld is counted ({@link EngineMetrics#NO_POPULATION}).
  */
 public final class IndicatorWindowProcessor implements Processor<String, List<Contribution>, String, Emission> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IndicatorWindowProcessor.class);
 
     public static final String PANES_STORE = "indicator-panes";
     public static final String TOTALS_STORE = "indicator-window-totals";
@@ -107,6 +113,13 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
             .collect(Collectors.toUnmodifiableSet());
     private final long sourceActiveMs;
     private final long sourceStartupGraceMs;
+    private final SourceBacklog backlog;
+    /** This task's input partitions (the contributions' repartition topics), as records reveal them. */
+    private final Set<InputPartition> inputs = new HashSet<>();
+    private InputPartition lastInput = new InputPartition("", -1);
+
+    private record InputPartition(String topic, int partition) {
+    }
     /**
      * Series-pane steps per chunk of closing panes: the chunk is this many panes divided by the city's series.
      * Small enough that a chunk takes well under a second, large enough that a chunk of a few series covers days.
@@ -118,7 +131,13 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     private long catchUpDeadline;
 
     public IndicatorWindowProcessor(EngineConfig config) {
+        this(config, SourceBacklog.UNKNOWN);
+    }
+
+    /** With what the engine's consumers know of input partitions still holding unfetched records. */
+    public IndicatorWindowProcessor(EngineConfig config, SourceBacklog backlog) {
         this.config = config;
+        this.backlog = backlog;
         this.panes = config.panes();
         WindowSpec day = null;
         long longest = 0;
@@ -230,6 +249,12 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         // after each contribution, a clock behind its watermark (a source gone quiet since the last record, a
         // catch-up cut short) closed the event's pane after its first contribution and made the others late: the
         // event was in on-time performance but not in the delay percentiles nor in its route's series.
+        RecordMetadata metadata = context.recordMetadata().orElse(null);
+        if (metadata != null && (metadata.partition() != lastInput.partition()
+                || !metadata.topic().equals(lastInput.topic()))) {
+            lastInput = new InputPartition(metadata.topic(), metadata.partition());
+            inputs.add(lastInput);
+        }
         Map<String, Long> clockTargets = new HashMap<>(2);
         catchUpDeadline = System.nanoTime() + PROCESS_CATCH_UP_NANOS;
         for (Contribution contribution : record.value()) {
@@ -320,7 +345,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         long from;
         if (streamTime == null) {
             CityProgress seen = progress.get(city);
-            if (seen != null && context.currentSystemTimeMs() - seen.firstSeen < sourceStartupGraceMs) {
+            if (seen != null && inStartupGrace(seen, context.currentSystemTimeMs())) {
                 // A city never seen before gets no clock until its startup grace is over: the first contribution to
                 // arrive may be hours ahead of another partition's first, and a clock set now would make those late.
                 return;
@@ -349,15 +374,32 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      * runs through six partitions at six speeds); taking the newest event time of any of them would make the
      * slower ones' events late. A source quiet for longer than {@code civicpulse.source.quiet.after} no longer
      * holds the city back: a backfilling partition delivers continuously, a quiet one will deliver new events next.
+     * Unless the consumers know it is behind ({@link SourceBacklog}): on a restart over a broker full of backlog the
+     * one stream thread can leave a partition unfetched for longer than that, and silence is then no sign of having
+     * caught up; nor is any source's silence while this task's own input is behind. And when a city whose every
+     * source had gone quiet receives again, each known source holds it anew until it delivers or goes quiet once
+     * more: a burst arrives partition by partition, and the first partition's events must not close the windows the
+     * others' are about to land in.
      */
     private long watermark(String cityId, Contribution contribution, long eventTime) {
         long now = context.currentSystemTimeMs();
-        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(c, now));
         city.earliest = Math.min(city.earliest, eventTime);
-        long[] source = city.sources.computeIfAbsent(contribution.origin().sourceTopic() + "#"
-                + contribution.origin().sourcePartition(), k -> new long[] {Long.MIN_VALUE, now});
-        source[0] = Math.max(source[0], eventTime);
-        source[1] = now;
+        if (now - city.lastHeardAt > sourceActiveMs) {
+            // The city wakes up after every source went quiet: a burst (a system pushing what it held back, a feed
+            // back after an outage) reaches this task partition by partition, and the first one's events must not
+            // carry the clock past what the others are about to deliver. Each known source holds the city again
+            // until it delivers or goes quiet once more.
+            for (SourceProgress known : city.sources.values()) {
+                known.heardAt = now;
+            }
+        }
+        city.lastHeardAt = now;
+        EventOrigin origin = contribution.origin();
+        SourceProgress source = city.sources.computeIfAbsent(origin.sourceTopic() + "#" + origin.sourcePartition(),
+                k -> new SourceProgress(origin.sourceTopic(), origin.sourcePartition()));
+        source.newest = Math.max(source.newest, eventTime);
+        source.heardAt = now;
         return watermark(city, now);
     }
 
@@ -368,7 +410,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      */
     private long referenceWatermark(String cityId, long publishedAt) {
         long now = context.currentSystemTimeMs();
-        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(c, now));
         city.newestReference = Math.max(city.newestReference, publishedAt);
         return watermark(city, now);
     }
@@ -377,16 +419,26 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         if (city.sources.isEmpty()) {
             return city.newestReference;
         }
-        if (now - city.firstSeen < sourceStartupGraceMs) {
+        if (inStartupGrace(city, now)) {
             // Input partitions not heard from yet may still deliver the city's earliest events.
             return city.earliest;
         }
         long slowestActive = Long.MAX_VALUE;
         long newest = Long.MIN_VALUE;
-        for (long[] source : city.sources.values()) {
-            newest = Math.max(newest, source[0]);
-            if (now - source[1] <= sourceActiveMs) {
-                slowestActive = Math.min(slowestActive, source[0]);
+        // Asked only about a quiet source: on the busy path every source is active and no lookup is made.
+        Boolean inputBehind = null;
+        for (SourceProgress source : city.sources.values()) {
+            newest = Math.max(newest, source.newest);
+            boolean holds = now - source.heardAt <= sourceActiveMs;
+            if (!holds) {
+                if (inputBehind == null) {
+                    // Contributions still in this task's own input would come from any source, quiet ones too.
+                    inputBehind = inputBehind();
+                }
+                holds = inputBehind || backlog.behind(source.topic, source.partition);
+            }
+            if (holds) {
+                slowestActive = Math.min(slowestActive, source.newest);
             }
         }
         // When every source has gone quiet, everything sent has arrived: the city has reached its newest event.
@@ -409,15 +461,61 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     }
 
     /** What the engine has seen of one city's inputs since it started. */
+    /**
+     * A city that appeared since this task started waits its startup grace for the input partitions not heard from
+     * yet, and beyond it while the engine's consumers are still behind on any input: a partition the stream thread
+     * has not reached may hold the city's earliest events.
+     */
+    private boolean inStartupGrace(CityProgress city, long now) {
+        if (city.graceOver) {
+            return false;
+        }
+        if (now - city.firstSeen < sourceStartupGraceMs || backlog.anyBehind()) {
+            return true;
+        }
+        city.graceOver = true;
+        LOG.info("{}: startup grace over after {} s; {} input partitions have delivered its events so far",
+                city.id, (now - city.firstSeen) / 1000, city.sources.size());
+        return false;
+    }
+
+    private boolean inputBehind() {
+        for (InputPartition input : inputs) {
+            if (backlog.behind(input.topic(), input.partition())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** One input partition's progress for a city: the newest event time it delivered, and when (wall time). */
+    private static final class SourceProgress {
+        final String topic;
+        final int partition;
+        long newest = Long.MIN_VALUE;
+        long heardAt;
+
+        SourceProgress(String topic, int partition) {
+            this.topic = topic;
+            this.partition = partition;
+        }
+    }
+
     private static final class CityProgress {
+        final String id;
         final long firstSeen;
         long earliest = Long.MAX_VALUE;
         /** Newest publication time of the city's reference data; the clock only while it has no event source. */
         long newestReference = Long.MIN_VALUE;
-        /** Per input partition: newest event time, and the wall time it was seen. */
-        final Map<String, long[]> sources = new HashMap<>();
+        /** Per input partition, {@code topic#partition}. */
+        final Map<String, SourceProgress> sources = new HashMap<>();
+        /** Set once the startup grace has ended: a backlog later on does not bring it back. */
+        boolean graceOver;
+        /** Wall time of the newest contribution from any of its sources. */
+        long lastHeardAt = Long.MIN_VALUE / 2;
 
-        CityProgress(long firstSeen) {
+        CityProgress(String id, long firstSeen) {
+            this.id = id;
             this.firstSeen = firstSeen;
         }
     }
@@ -780,6 +878,11 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      * silently dropped. The bookkeeping is in memory: after a restart a city waits the full idle time again.
      */
     private void advanceIdleCities(long wallClockMs) {
+        if (inputBehind()) {
+            // Not quiet, only not read yet: the cities' contributions may be waiting in this task's input.
+            idleness.clear();
+            return;
+        }
         List<KeyValue<String, Long>> cities = new ArrayList<>();
         try (KeyValueIterator<String, Long> all = clockStore.all()) {
             all.forEachRemaining(cities::add);

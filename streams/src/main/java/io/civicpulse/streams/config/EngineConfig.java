@@ -46,13 +46,17 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
     public static final String IDLE_ADVANCE_AFTER = "civicpulse.idle.advance.after";
     /**
      * After a city's first event (at start, after a restart), how long its stream time stays at the earliest event
-     * seen, so that every input partition's task delivers its first events before any window closes.
+     * seen, so that every input partition's task delivers its first events before any window closes; longer while
+     * the engine's consumers know of input partitions with records not fetched yet.
      */
     public static final String SOURCE_STARTUP_GRACE = "civicpulse.source.startup.grace";
     /**
      * How long an input partition may deliver nothing for a city before it stops holding the city's stream time
      * back. A partition that is backfilling delivers continuously; one that went quiet (a sparse Open311 partition,
-     * a service used twice an hour) will deliver new events next, so it must not keep the city's windows open.
+     * a service used twice an hour) will deliver new events next, so it must not keep the city's windows open. A
+     * partition quiet only because the consumer has not fetched its records yet (its records-lag, a catch-up) holds
+     * the city for as long as it is behind, and so does every source while the window task's own input is behind.
+     * When a city whose sources had all gone quiet receives again, every source holds it for this long anew.
      */
     public static final String SOURCE_QUIET_AFTER = "civicpulse.source.quiet.after";
 
