@@ -40,11 +40,6 @@ public final class ConsumerBacklog implements SourceBacklog {
         return current().contains(topic.replace('.', '_') + "#" + partition);
     }
 
-    @Override
-    public boolean anyBehind() {
-        return !current().isEmpty();
-    }
-
     private Set<String> current() {
         long now = System.nanoTime();
         if (now - refreshedAt >= REFRESH_EVERY_NANOS && metrics != null) {

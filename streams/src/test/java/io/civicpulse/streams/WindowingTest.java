@@ -319,11 +319,6 @@ class WindowingTest {
         public boolean behind(String topic, int partition) {
             return behind.contains(topic + "#" + partition);
         }
-
-        @Override
-        public boolean anyBehind() {
-            return !behind.isEmpty();
-        }
     }
 
     /**
@@ -366,27 +361,6 @@ class WindowingTest {
 
             backlog.behind.clear();
             behind.driver.advanceWallClockTime(Duration.ofSeconds(31));
-            assertThat(behind.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
-        }
-    }
-
-    @Test
-    void aNewCitysStartupGraceLastsWhileTheConsumersAreBehind(@TempDir Path otherState) {
-        Backlog backlog = new Backlog();
-        backlog.behind.add(Topics.PAYMENTS.name() + "#0"); // not heard from at all yet
-        try (EngineTestKit behind = new EngineTestKit("windowing-grace", otherState,
-                java.util.Map.of(io.civicpulse.streams.config.EngineConfig.SOURCE_STARTUP_GRACE, "PT30S"), backlog)) {
-            behind.send(behind.session("sofia", "parking-permit", io.civicpulse.schemas.services.SessionPhase.COMPLETED,
-                    io.civicpulse.schemas.common.ServiceChannel.WEB, minutes(50)));
-            behind.driver.advanceWallClockTime(Duration.ofSeconds(61));
-            assertThat(behind.indicatorRecords()).as("the grace's time is over, the backlog is not: no clock yet")
-                    .isEmpty();
-
-            behind.send(behind.payment("sofia", "parking-permit", true, minutes(2)));
-            backlog.behind.clear();
-            behind.driver.advanceWallClockTime(Duration.ofSeconds(61)); // both quiet: the clock goes to 10:50
-
-            assertThat(behind.deadLetters()).as("the payments partition's 10:02 event is not late").isEmpty();
             assertThat(behind.finalOf(CITY_15M, T, minutes(15)).getDenominator()).isEqualTo(1);
         }
     }

@@ -59,7 +59,6 @@ class ConsumerBacklogIT {
             backlog.readFrom(consumer::metrics);
             assertThat(backlog.behind(topic, 0)).as("40 of 50 records not handed out yet").isTrue();
             assertThat(backlog.behind(topic, 1)).as("an empty partition").isFalse();
-            assertThat(backlog.anyBehind()).isTrue();
 
             await("the other 40").atMost(Duration.ofSeconds(30))
                     .until(() -> read.addAndGet(consumer.poll(Duration.ofMillis(200)).count()) == 50);
@@ -68,7 +67,6 @@ class ConsumerBacklogIT {
             ConsumerBacklog caughtUp = new ConsumerBacklog();
             caughtUp.readFrom(consumer::metrics);
             assertThat(caughtUp.behind(topic, 0)).as("every record read").isFalse();
-            assertThat(caughtUp.anyBehind()).isFalse();
         }
     }
 }

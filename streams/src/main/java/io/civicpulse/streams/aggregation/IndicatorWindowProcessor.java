@@ -20,8 +20,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.topics.Topic;
@@ -57,8 +55,6 @@ import io.civicpulse.streams.windows.WindowSpec;
  * population, and each value withheld is counted ({@link EngineMetrics#NO_POPULATION}).
  */
 public final class IndicatorWindowProcessor implements Processor<String, List<Contribution>, String, Emission> {
-
-    private static final Logger LOG = LoggerFactory.getLogger(IndicatorWindowProcessor.class);
 
     public static final String PANES_STORE = "indicator-panes";
     public static final String TOTALS_STORE = "indicator-window-totals";
@@ -383,7 +379,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      */
     private long watermark(String cityId, Contribution contribution, long eventTime) {
         long now = context.currentSystemTimeMs();
-        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(c, now));
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
         city.earliest = Math.min(city.earliest, eventTime);
         if (now - city.lastHeardAt > sourceActiveMs) {
             // The city wakes up after every source went quiet: a burst (a system pushing what it held back, a feed
@@ -410,7 +406,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
      */
     private long referenceWatermark(String cityId, long publishedAt) {
         long now = context.currentSystemTimeMs();
-        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(c, now));
+        CityProgress city = progress.computeIfAbsent(cityId, c -> new CityProgress(now));
         city.newestReference = Math.max(city.newestReference, publishedAt);
         return watermark(city, now);
     }
@@ -463,20 +459,10 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     /** What the engine has seen of one city's inputs since it started. */
     /**
      * A city that appeared since this task started waits its startup grace for the input partitions not heard from
-     * yet, and beyond it while the engine's consumers are still behind on any input: a partition the stream thread
-     * has not reached may hold the city's earliest events.
+     * yet. Not longer while the consumers are behind: a backfill would then close no window until its very end.
      */
     private boolean inStartupGrace(CityProgress city, long now) {
-        if (city.graceOver) {
-            return false;
-        }
-        if (now - city.firstSeen < sourceStartupGraceMs || backlog.anyBehind()) {
-            return true;
-        }
-        city.graceOver = true;
-        LOG.info("{}: startup grace over after {} s; {} input partitions have delivered its events so far",
-                city.id, (now - city.firstSeen) / 1000, city.sources.size());
-        return false;
+        return now - city.firstSeen < sourceStartupGraceMs;
     }
 
     private boolean inputBehind() {
@@ -502,20 +488,16 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
     }
 
     private static final class CityProgress {
-        final String id;
         final long firstSeen;
         long earliest = Long.MAX_VALUE;
         /** Newest publication time of the city's reference data; the clock only while it has no event source. */
         long newestReference = Long.MIN_VALUE;
         /** Per input partition, {@code topic#partition}. */
         final Map<String, SourceProgress> sources = new HashMap<>();
-        /** Set once the startup grace has ended: a backlog later on does not bring it back. */
-        boolean graceOver;
         /** Wall time of the newest contribution from any of its sources. */
         long lastHeardAt = Long.MIN_VALUE / 2;
 
-        CityProgress(String id, long firstSeen) {
-            this.id = id;
+        CityProgress(long firstSeen) {
             this.firstSeen = firstSeen;
         }
     }

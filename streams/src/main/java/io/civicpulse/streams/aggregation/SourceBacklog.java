@@ -14,9 +14,4 @@ public interface SourceBacklog {
 
     /** True while the partition is known to hold records beyond what its consumer has fetched. */
     boolean behind(String topic, int partition);
-
-    /** True while any input partition of this engine instance is known to be behind; the default knows of none. */
-    default boolean anyBehind() {
-        return false;
-    }
 }

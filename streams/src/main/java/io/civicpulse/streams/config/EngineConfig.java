@@ -46,8 +46,7 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
     public static final String IDLE_ADVANCE_AFTER = "civicpulse.idle.advance.after";
     /**
      * After a city's first event (at start, after a restart), how long its stream time stays at the earliest event
-     * seen, so that every input partition's task delivers its first events before any window closes; longer while
-     * the engine's consumers know of input partitions with records not fetched yet.
+     * seen, so that every input partition's task delivers its first events before any window closes.
      */
     public static final String SOURCE_STARTUP_GRACE = "civicpulse.source.startup.grace";
     /**
