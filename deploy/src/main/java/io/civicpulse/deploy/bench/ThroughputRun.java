@@ -68,14 +68,10 @@ public final class ThroughputRun {
      * Runs {@code topology} with {@code settings} (which name a fresh application id and state directory) until it
      * has processed all input present now, then closes it and removes its local state.
      *
+     * @param backlog  the view of the consumers' lag the topology was built with, read from this run's client;
+     *                 null for none (the one-count topology)
      * @param progress called about every two seconds with a line about how far the run is
      */
-    public Result run(String name, Topology topology, Map<String, Object> settings, Consumer<String> progress)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        return run(name, topology, null, settings, progress);
-    }
-
-    /** The same, for a topology built with {@code backlog} (read from this run's client), as the engine does. */
     public Result run(String name, Topology topology, ConsumerBacklog backlog, Map<String, Object> settings,
                       Consumer<String> progress) throws InterruptedException, ExecutionException, TimeoutException {
         String applicationId = (String) settings.get(StreamsConfig.APPLICATION_ID_CONFIG);

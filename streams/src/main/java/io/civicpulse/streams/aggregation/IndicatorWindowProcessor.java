@@ -341,7 +341,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         long from;
         if (streamTime == null) {
             CityProgress seen = progress.get(city);
-            if (seen != null && inStartupGrace(seen, context.currentSystemTimeMs())) {
+            if (seen != null && context.currentSystemTimeMs() - seen.firstSeen < sourceStartupGraceMs) {
                 // A city never seen before gets no clock until its startup grace is over: the first contribution to
                 // arrive may be hours ahead of another partition's first, and a clock set now would make those late.
                 return;
@@ -415,7 +415,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         if (city.sources.isEmpty()) {
             return city.newestReference;
         }
-        if (inStartupGrace(city, now)) {
+        if (now - city.firstSeen < sourceStartupGraceMs) {
             // Input partitions not heard from yet may still deliver the city's earliest events.
             return city.earliest;
         }
@@ -456,14 +456,6 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         }
     }
 
-    /** What the engine has seen of one city's inputs since it started. */
-    /**
-     * A city that appeared since this task started waits its startup grace for the input partitions not heard from
-     * yet. Not longer while the consumers are behind: a backfill would then close no window until its very end.
-     */
-    private boolean inStartupGrace(CityProgress city, long now) {
-        return now - city.firstSeen < sourceStartupGraceMs;
-    }
 
     private boolean inputBehind() {
         for (InputPartition input : inputs) {
@@ -487,6 +479,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
         }
     }
 
+    /** What the engine has seen of one city's inputs since it started. */
     private static final class CityProgress {
         final long firstSeen;
         long earliest = Long.MAX_VALUE;
