@@ -36,8 +36,14 @@ public final class ConsumerBacklog implements SourceBacklog {
 
     @Override
     public boolean behind(String topic, int partition) {
+        Set<String> known = current();
+        // Asked for every quiet source on every contribution: when nothing is behind (caught up, the usual case),
+        // no key is built.
+        if (known.isEmpty()) {
+            return false;
+        }
         // The consumers tag a partition's metrics with its topic's dots replaced by underscores.
-        return current().contains(topic.replace('.', '_') + "#" + partition);
+        return known.contains(topic.replace('.', '_') + "#" + partition);
     }
 
     private Set<String> current() {
