@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.maturity.MaturityConfig;
 import io.civicpulse.streams.config.StreamsSettings;
 
 /**
@@ -26,6 +27,7 @@ public final class IndicatorEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IndicatorEngine.class);
 
     private final Map<String, Object> settings;
+    private final MaturityConfig maturity;
     private final Topology topology;
     private final KafkaStreams streams;
 
@@ -33,7 +35,8 @@ public final class IndicatorEngine implements AutoCloseable {
     public IndicatorEngine(Map<String, Object> settings) {
         this.settings = StreamsSettings.withDefaults(Objects.requireNonNull(settings, "settings"));
         ConsumerBacklog backlog = new ConsumerBacklog();
-        this.topology = IndicatorTopology.build(EngineConfig.from(this.settings), this.settings, backlog);
+        this.maturity = MaturityConfig.from(this.settings);
+        this.topology = IndicatorTopology.build(EngineConfig.from(this.settings), maturity, this.settings, backlog);
         this.streams = new KafkaStreams(topology, StreamsSettings.asProperties(this.settings));
         backlog.readFrom(streams::metrics);
     }
@@ -60,6 +63,16 @@ public final class IndicatorEngine implements AutoCloseable {
     /** Kafka Streams' metrics, with the engine's own in group {@code stream-civicpulse-metrics}. */
     public Map<MetricName, ? extends Metric> metrics() {
         return streams.metrics();
+    }
+
+    /** The Kafka Streams client, for interactive queries of the result stores. */
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
+    /** The maturity configuration the engine scores with. */
+    public MaturityConfig maturity() {
+        return maturity;
     }
 
     public Topology topology() {

@@ -1,6 +1,6 @@
 package io.civicpulse.streams;
 
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -10,7 +10,6 @@ import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -26,6 +25,7 @@ import org.apache.kafka.streams.state.Stores;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.indicators.MaturityScore;
 import io.civicpulse.schemas.mobility.StopObservation;
 import io.civicpulse.schemas.mobility.TripUpdate;
 import io.civicpulse.schemas.mobility.VehiclePosition;
@@ -46,6 +46,11 @@ import io.civicpulse.streams.aggregation.StateSerdes;
 import io.civicpulse.streams.aggregation.WriteBehindStore;
 import io.civicpulse.streams.alerts.AlertedRoutesProcessor;
 import io.civicpulse.streams.config.EngineConfig;
+import io.civicpulse.streams.maturity.MaturityConfig;
+import io.civicpulse.streams.maturity.MaturityProcessor;
+import io.civicpulse.streams.maturity.MaturityScoring;
+import io.civicpulse.streams.results.CityPartitions;
+import io.civicpulse.streams.results.IndicatorResultsProcessor;
 import io.civicpulse.streams.freshness.VehiclePositionRules;
 import io.civicpulse.streams.micromobility.SharedVehicleProcessor;
 import io.civicpulse.streams.mobility.StopObservationProcessor;
@@ -110,8 +115,16 @@ public final class IndicatorTopology {
      * read-only view handed in, so building still does no I/O.
      */
     public static Topology build(EngineConfig config, Map<String, Object> serdeConfig, SourceBacklog backlog) {
+        return build(config, MaturityConfig.from(serdeConfig), serdeConfig, backlog);
+    }
+
+    /** The same, with the maturity configuration already loaded (and checked). */
+    public static Topology build(EngineConfig config, MaturityConfig maturity, Map<String, Object> serdeConfig,
+                                 SourceBacklog backlog) {
+        maturity.requireWindowsAmong(config.windows());
         StreamsBuilder builder = new StreamsBuilder();
         addStores(builder, config);
+        addResultStores(builder, config, serdeConfig);
 
         KStream<String, Checked> sessions = validated(builder, Topics.SERVICE_SESSIONS, ServiceSessionEvent.class,
                 SessionRules::new, config, serdeConfig);
@@ -205,7 +218,8 @@ public final class IndicatorTopology {
 
         Serde<IndicatorValue> valueSerde = Topics.INDICATORS.valueSerde(serdeConfig);
         KStream<String, Emission.Value> values = outputs.get("emissions-values")
-                .mapValues(value -> (Emission.Value) value, Named.as("indicator-values"));
+                .mapValues(value -> MaturityScoring.withStanding(maturity, (Emission.Value) value),
+                        Named.as("indicator-values"));
         values.mapValues(Emission.Value::value, Named.as("indicator-values-history"))
                 .to(Topics.INDICATORS.name(), Produced.with(Serdes.String(), valueSerde)
                         .withName("indicators-sink"));
@@ -213,6 +227,21 @@ public final class IndicatorTopology {
                 .mapValues(Emission.Value::value, Named.as("indicator-values-latest"))
                 .to(Topics.INDICATORS_LATEST.name(), Produced.with(Serdes.String(),
                         Topics.INDICATORS_LATEST.valueSerde(serdeConfig)).withName("indicators-latest-sink"));
+        values.process(IndicatorResultsProcessor::new, Named.as("indicator-results"),
+                IndicatorResultsProcessor.LATEST_STORE, IndicatorResultsProcessor.HISTORY_STORE);
+
+        // The maturity index, in the same task as the city's values (they come out partitioned by city).
+        KStream<String, MaturityProcessor.Output> scores = values.process(
+                () -> new MaturityProcessor(maturity, config.liveInterval()), Named.as("maturity-scores"),
+                MaturityProcessor.INPUTS_STORE, MaturityProcessor.CLOSED_STORE, MaturityProcessor.LATEST_STORE,
+                MaturityProcessor.HISTORY_STORE);
+        scores.mapValues(MaturityProcessor.Output::score, Named.as("maturity-history-values"))
+                .to(Topics.MATURITY.name(), Produced.with(Serdes.String(), Topics.MATURITY.valueSerde(serdeConfig))
+                        .withName("maturity-sink"));
+        scores.filter((key, value) -> value.latest(), Named.as("maturity-newest"))
+                .mapValues(MaturityProcessor.Output::score, Named.as("maturity-latest-values"))
+                .to(Topics.MATURITY_LATEST.name(), Produced.with(Serdes.String(),
+                        Topics.MATURITY_LATEST.valueSerde(serdeConfig)).withName("maturity-latest-sink"));
 
         return builder.build();
     }
@@ -290,8 +319,7 @@ public final class IndicatorTopology {
     /** The partition of an event's contributions: by their city alone. */
     static Optional<Set<Integer>> partitionByCity(String topic, String city, List<Contribution> contributions,
                                                   int partitions) {
-        byte[] cityBytes = city.getBytes(StandardCharsets.UTF_8);
-        return Optional.of(Set.of(Utils.toPositive(Utils.murmur2(cityBytes)) % partitions));
+        return Optional.of(Set.of(CityPartitions.partitionOf(city, partitions)));
     }
 
     /** Writes dead letters, stamped with the time they are written ({@link StampedWhenWritten}). */
@@ -304,6 +332,34 @@ public final class IndicatorTopology {
 
     private static KeyValue<String, DeadLetter> deadLetter(DeadLetter deadLetter) {
         return KeyValue.pair(deadLetter.getSource() + "/" + deadLetter.getReason(), deadLetter);
+    }
+
+    /**
+     * What the query API reads: newest values and finals of the indicators and of the maturity index. Values are
+     * kept as their topics' Avro records (registered under the changelog topics' subjects), so a schema change
+     * evolves them as it evolves the topics. History is a window store, whose segments expire whole after the
+     * retention: no per-record clean-up.
+     */
+    private static void addResultStores(StreamsBuilder builder, EngineConfig config,
+                                        Map<String, Object> serdeConfig) {
+        Serde<IndicatorValue> indicatorSerde = Topics.INDICATORS.valueSerde(serdeConfig);
+        Serde<MaturityScore> maturitySerde = Topics.MATURITY.valueSerde(serdeConfig);
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(IndicatorResultsProcessor.LATEST_STORE), Serdes.String(),
+                indicatorSerde).withCachingEnabled());
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(IndicatorResultsProcessor.HISTORY_STORE, config.historyRetention(),
+                        Duration.ofMillis(1), false), Serdes.String(), indicatorSerde));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(MaturityProcessor.INPUTS_STORE), Serdes.String(),
+                MaturityProcessor.inputsSerde()).withCachingEnabled());
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(MaturityProcessor.CLOSED_STORE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(MaturityProcessor.LATEST_STORE), Serdes.String(), maturitySerde));
+        builder.addStateStore(Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(MaturityProcessor.HISTORY_STORE, config.maturityHistoryRetention(),
+                        Duration.ofMillis(1), false), Serdes.String(), maturitySerde));
     }
 
     /**

@@ -21,6 +21,7 @@ import org.apache.kafka.streams.test.TestRecord;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.deadletter.DeadLetter;
 import io.civicpulse.schemas.indicators.IndicatorValue;
+import io.civicpulse.schemas.indicators.MaturityScore;
 import io.civicpulse.schemas.mobility.ActivePeriod;
 import io.civicpulse.schemas.mobility.AlertCause;
 import io.civicpulse.schemas.mobility.AlertEffect;
@@ -94,6 +95,10 @@ final class EngineTestKit implements AutoCloseable {
     private final TestOutputTopic<String, IndicatorValue> indicators;
     private final TestOutputTopic<String, IndicatorValue> latest;
     private final TestOutputTopic<String, DeadLetter> deadLetters;
+    private final TestOutputTopic<String, MaturityScore> maturity;
+    private final TestOutputTopic<String, MaturityScore> maturityLatest;
+    private final List<TestRecord<String, MaturityScore>> maturityLog = new ArrayList<>();
+    private final Map<String, MaturityScore> maturityLatestByKey = new HashMap<>();
     private final List<TestRecord<String, IndicatorValue>> indicatorLog = new ArrayList<>();
     private final List<TestRecord<String, DeadLetter>> deadLetterLog = new ArrayList<>();
     private final Map<String, IndicatorValue> latestByKey = new HashMap<>();
@@ -153,6 +158,10 @@ final class EngineTestKit implements AutoCloseable {
                 Topics.INDICATORS_LATEST.valueSerde(complete).deserializer());
         deadLetters = driver.createOutputTopic(Topics.DEAD_LETTERS.name(), new StringDeserializer(),
                 Topics.DEAD_LETTERS.valueSerde(complete).deserializer());
+        maturity = driver.createOutputTopic(Topics.MATURITY.name(), new StringDeserializer(),
+                Topics.MATURITY.valueSerde(complete).deserializer());
+        maturityLatest = driver.createOutputTopic(Topics.MATURITY_LATEST.name(), new StringDeserializer(),
+                Topics.MATURITY_LATEST.valueSerde(complete).deserializer());
     }
 
     private <V extends org.apache.avro.specific.SpecificRecord> TestInputTopic<String, V> input(
@@ -472,6 +481,22 @@ final class EngineTestKit implements AutoCloseable {
     Map<String, IndicatorValue> latest() {
         latest.readKeyValuesToMap().forEach(latestByKey::put);
         return latestByKey;
+    }
+
+    /** Every record of civicpulse.maturity.v1 so far, in order. */
+    List<TestRecord<String, MaturityScore>> maturityRecords() {
+        maturityLog.addAll(maturity.readRecordsToList());
+        return maturityLog;
+    }
+
+    /** The scores of one {@code city/window} key so far, live and final, in order. */
+    List<MaturityScore> maturityScores(String key) {
+        return maturityRecords().stream().filter(r -> r.key().equals(key)).map(TestRecord::value).toList();
+    }
+
+    Map<String, MaturityScore> maturityLatest() {
+        maturityLatest.readKeyValuesToMap().forEach(maturityLatestByKey::put);
+        return maturityLatestByKey;
     }
 
     List<DeadLetter> deadLetters() {

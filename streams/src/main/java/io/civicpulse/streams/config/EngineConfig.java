@@ -24,7 +24,8 @@ import io.civicpulse.streams.windows.WindowSpec;
 public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration grace, Duration liveInterval,
                            Duration dedupHorizon, Duration maxFutureSkew, Instant earliestEventTime,
                            ZoneId defaultZone, Map<String, ZoneId> cityZones, int inlinePayloadLimit,
-                           Duration idleAdvanceAfter, Duration sourceStartupGrace, Duration sourceQuietAfter) {
+                           Duration idleAdvanceAfter, Duration sourceStartupGrace, Duration sourceQuietAfter,
+                           Duration historyRetention, Duration maturityHistoryRetention) {
 
     public static final String PREFIX = "civicpulse.";
     public static final String PANE_SIZE = "civicpulse.pane.size";
@@ -59,6 +60,11 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
      */
     public static final String SOURCE_QUIET_AFTER = "civicpulse.source.quiet.after";
 
+    /** How long the final indicator values stay queryable in the engine's history store (the query API's history). */
+    public static final String HISTORY_RETENTION = "civicpulse.history.retention";
+    /** How long the final maturity scores stay queryable: a city follows its level over months, not days. */
+    public static final String MATURITY_HISTORY_RETENTION = "civicpulse.maturity.history.retention";
+
     /** The defaults, in one place. */
     public static Map<String, String> defaults() {
         Map<String, String> defaults = new LinkedHashMap<>();
@@ -81,6 +87,9 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
         defaults.put(IDLE_ADVANCE_AFTER, "PT10M");
         defaults.put(SOURCE_STARTUP_GRACE, "PT30S");
         defaults.put(SOURCE_QUIET_AFTER, "PT30S");
+        // A month of finals, as long as civicpulse.indicators.v1 keeps them: the API's widest history range.
+        defaults.put(HISTORY_RETENTION, "P31D");
+        defaults.put(MATURITY_HISTORY_RETENTION, "P400D");
         return defaults;
     }
 
@@ -105,6 +114,13 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
                 || dedupHorizon.isZero() || maxFutureSkew.isNegative() || idleAdvanceAfter.isNegative()) {
             throw new IllegalArgumentException("grace, live interval, dedup horizon and future skew must not be"
                     + " negative (and the live interval and dedup horizon not zero)");
+        }
+        Objects.requireNonNull(historyRetention, "historyRetention");
+        Objects.requireNonNull(maturityHistoryRetention, "maturityHistoryRetention");
+        if (historyRetention.compareTo(Duration.ofHours(1)) < 0
+                || maturityHistoryRetention.compareTo(Duration.ofHours(1)) < 0) {
+            throw new IllegalArgumentException(HISTORY_RETENTION + " and " + MATURITY_HISTORY_RETENTION
+                    + " must be at least an hour");
         }
         if (inlinePayloadLimit < 0) {
             throw new IllegalArgumentException(INLINE_PAYLOAD_LIMIT + " must not be negative");
@@ -169,7 +185,8 @@ public record EngineConfig(Duration paneSize, List<WindowSpec> windows, Duration
                 duration(merged, DEDUP_HORIZON), duration(merged, MAX_FUTURE_SKEW), earliest,
                 zone(DEFAULT_ZONE, merged.get(DEFAULT_ZONE)), zones, inlineLimit,
                 duration(merged, IDLE_ADVANCE_AFTER), duration(merged, SOURCE_STARTUP_GRACE),
-                duration(merged, SOURCE_QUIET_AFTER));
+                duration(merged, SOURCE_QUIET_AFTER), duration(merged, HISTORY_RETENTION),
+                duration(merged, MATURITY_HISTORY_RETENTION));
     }
 
     /** The city's time zone, for its calendar days. */
