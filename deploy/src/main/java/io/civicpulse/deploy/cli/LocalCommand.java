@@ -75,6 +75,10 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--intake-port", defaultValue = "8088", description = "The intake's port (default ${DEFAULT-VALUE}).")
     int intakePort;
 
+    @Option(names = "--http-port", defaultValue = "8070",
+            description = "The dashboard and query API's port on 127.0.0.1 (default ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--status-every", defaultValue = "5", paramLabel = "SECONDS",
             description = "Seconds between status lines (default ${DEFAULT-VALUE}).")
     int statusSeconds;
@@ -117,7 +121,7 @@ final class LocalCommand implements Callable<Integer> {
             stack.start(progress);
             if (!stackOnly) {
                 pipeline[0] = LocalPipeline.start(stack, new LocalPipeline.Options(city, seed, size, speed,
-                        simulatorPort, intakePort, true, dir.resolve("streams")), progress);
+                        simulatorPort, intakePort, true, dir.resolve("streams"), httpPort), progress);
             }
         } catch (Exception e) {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -134,6 +138,10 @@ final class LocalCommand implements Callable<Integer> {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         out.printf(Locale.ROOT, "%s in %.1f s%n", READY_MARKER, took.toMillis() / 1000.0);
+        if (pipeline[0] != null) {
+            out.printf("  dashboard           = %s  (query API under /api/v1/, docs/api.md)%n",
+                    pipeline[0].dashboardUrl());
+        }
         out.printf("  bootstrap.servers   = %s%n", stack.bootstrapServers());
         out.printf("  schema.registry.url = %s%n", stack.registryUrl());
         if (pipeline[0] != null) {

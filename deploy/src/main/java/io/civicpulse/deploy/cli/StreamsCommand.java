@@ -13,8 +13,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 import io.civicpulse.schemas.topics.Topics;
+import io.civicpulse.serving.api.ApiServer;
+import io.civicpulse.serving.api.ServingSettings;
 import io.civicpulse.streams.IndicatorEngine;
 import io.civicpulse.streams.aggregation.EngineMetrics;
 import picocli.CommandLine.Command;
@@ -49,6 +52,13 @@ final class StreamsCommand implements Callable<Integer> {
     @Option(names = "--state-dir", description = "Where the engine keeps its state (default ~/.civicpulse/streams-state).")
     Path stateDir;
 
+    @Option(names = "--http-host", description = "Address the dashboard and query API bind (default 127.0.0.1;"
+            + " 0.0.0.0 for every interface, with civicpulse.http.advertised.host for the other instances).")
+    String httpHost;
+
+    @Option(names = "--http-port", description = "The dashboard and query API's port (default 8070; 0 picks one).")
+    Integer httpPort;
+
     @Option(names = "--status-every", defaultValue = "10", paramLabel = "SECONDS",
             description = "Seconds between status lines (default ${DEFAULT-VALUE}).")
     int statusSeconds;
@@ -63,11 +73,31 @@ final class StreamsCommand implements Callable<Integer> {
         if (stateDir != null) {
             settings.put("state.dir", stateDir.toAbsolutePath().toString());
         }
-        IndicatorEngine engine = new IndicatorEngine(settings);
+        if (httpHost != null) {
+            settings.put(ServingSettings.HOST, httpHost);
+        }
+        if (httpPort != null) {
+            settings.put(ServingSettings.PORT, String.valueOf(httpPort));
+        }
+        // The API is bound first: its address is the engine's application.server, through which the other
+        // instances fetch the keys this one owns.
+        ApiServer api = ApiServer.start(ServingSettings.from(settings), settings);
+        settings.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, api.bound().applicationServer());
+        IndicatorEngine engine;
+        try {
+            engine = new IndicatorEngine(settings);
+        } catch (RuntimeException e) {
+            api.close();
+            throw e;
+        }
+        api.attach(engine);
+        out.println("Dashboard and query API on http://" + api.bound().host() + ":" + api.port() + "/");
+        out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("Stopping the indicator engine...");
             out.flush();
+            api.close();
             engine.close(Duration.ofSeconds(30));
             out.println("Stopped.");
             out.flush();

@@ -25,6 +25,7 @@ import com.sun.net.httpserver.HttpServer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.streams.StreamsConfig;
 
 import io.civicpulse.ingest.city.BoundingBox;
 import io.civicpulse.ingest.city.CityConfig;
@@ -52,6 +53,8 @@ import io.civicpulse.ingest.simulator.services.ServiceUsageModel;
 import io.civicpulse.ingest.simulator.services.SimulatedOpen311;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.schemas.topics.Topics;
+import io.civicpulse.serving.api.ApiServer;
+import io.civicpulse.serving.api.ServingSettings;
 import io.civicpulse.streams.IndicatorEngine;
 import io.civicpulse.streams.config.EngineConfig;
 
@@ -64,7 +67,7 @@ public final class LocalPipeline implements AutoCloseable {
 
     /** What to run, and where. */
     public record Options(String city, long seed, String networkSize, double speed, int simulatorPort,
-                          int intakePort, boolean engine, Path stateDir) {
+                          int intakePort, boolean engine, Path stateDir, int httpPort) {
     }
 
     private final List<AutoCloseable> parts = new ArrayList<>();
@@ -78,6 +81,7 @@ public final class LocalPipeline implements AutoCloseable {
     private IntakeServer intake;
     private IntakePusher pusher;
     private IndicatorEngine engine;
+    private ApiServer api;
     private String apiKey;
     private Thread watcher;
     private volatile KafkaConsumer<String, IndicatorValue> watcherConsumer;
@@ -172,12 +176,24 @@ public final class LocalPipeline implements AutoCloseable {
                 // The simulation's clock runs ahead of the wall clock the engine judges "in the future" by.
                 settings.put(EngineConfig.MAX_FUTURE_SKEW, "P3650D");
             }
+            // The API first: its port is the engine's application.server, how other instances would reach it.
+            settings.put(ServingSettings.PORT, String.valueOf(options.httpPort()));
+            api = ApiServer.start(ServingSettings.from(settings), settings);
+            parts.add(0, api);
+            settings.put(StreamsConfig.APPLICATION_SERVER_CONFIG, api.bound().applicationServer());
             engine = new IndicatorEngine(settings);
+            api.attach(engine);
             engine.start();
             parts.add(0, engine);
             progress.step("Indicator engine (Kafka Streams, exactly_once_v2)", since(t2));
+            progress.step("Dashboard & API  " + dashboardUrl(), Duration.ZERO);
         }
         watchIndicators(kafka);
+    }
+
+    /** The dashboard's address (the API is under it, /api/v1/...); null without the engine. */
+    public String dashboardUrl() {
+        return api == null ? null : "http://127.0.0.1:" + api.port() + "/";
     }
 
     /** The city's residents, and each district's share of them by its weight (the simulator's density). */
