@@ -90,10 +90,28 @@ function withUnit(v, unit) {
   return v == null ? '–' : `${fmt1(v)}${unitSuffix(unit)}`;
 }
 
+/** Configured numbers (floor, target): no trailing .0 where there is no fraction. */
+function withUnitPlain(v, unit) {
+  return v == null ? '–' : `${nfMax1.format(v)}${unitSuffix(unit)}`;
+}
+
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const hourFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric' });
 const dateTimeFmt = new Intl.DateTimeFormat(undefined, {
   day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
 });
+
+const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+/** "1 hour to 10:15", or for a calendar day "day of 7 Dec" (its `to` is the coming midnight). */
+function windowSpan(v) {
+  const from = parseTime(v.from);
+  const to = parseTime(v.to);
+  if (v.window === 'P1D-calendar') {
+    return from != null && to != null ? `day of ${dayFmt.format(new Date((from + to) / 2))}` : 'calendar day';
+  }
+  return `${WINDOW_LABELS[v.window] || v.window}${to != null ? ` to ${timeFmt.format(new Date(to))}` : ''}`;
+}
 
 function parseTime(s) {
   const t = s ? Date.parse(s) : NaN;
@@ -419,8 +437,8 @@ function updateDimensionRow(row, dim) {
       el('th', { scope: 'row' }, def ? def.name : i.indicatorId),
       el('td', { class: 'num' }, i.kpiValue == null ? 'No data' : withUnit(i.kpiValue, unit)),
       el('td', { class: 'num' }, i.score == null ? '–' : fmt1(i.score)),
-      el('td', { class: 'num' }, withUnit(i.floor, unit)),
-      el('td', { class: 'num' }, withUnit(i.target, unit)),
+      el('td', { class: 'num' }, withUnitPlain(i.floor, unit)),
+      el('td', { class: 'num' }, withUnitPlain(i.target, unit)),
       el('td', { class: 'num' }, fmtCount(i.weight)));
   }));
 }
@@ -488,7 +506,7 @@ function buildCard(def) {
   const chart = el('div', { class: 'card__chart', dataset: { role: 'chart' }, role: 'img', 'aria-label': 'Loading the last 24 hours' });
   const chartNote = el('p', { class: 'card__fine card__chart-note', dataset: { role: 'chart-summary' } }, 'Loading the last 24 h…');
   const target = def.target != null
-    ? `Target ${withUnit(def.target, def.unit)} · floor ${withUnit(def.floor, def.unit)}`
+    ? `Target ${withUnitPlain(def.target, def.unit)} · floor ${withUnitPlain(def.floor, def.unit)}`
     : 'No target: not scored in the index';
   const drills = (def.scopes || []).filter((s) => s !== 'city').map((kind) => buildDrill(def, kind));
   const card = el('article', {
@@ -532,9 +550,8 @@ function renderValue(id) {
     card.root.classList.remove('card--empty');
     card.unit.textContent = unitSuffix(v.unit || def.unit).trim();
     card.unit.hidden = !card.unit.textContent;
-    const to = parseTime(v.to);
     card.counts.textContent = `${fmtCount(v.numerator)} / ${fmtCount(v.denominator)} · ${fmtCount(v.sampleCount)} samples`
-      + ` · ${WINDOW_LABELS[v.window] || v.window}${to ? ` to ${timeFmt.format(new Date(to))}` : ''}`
+      + ` · ${windowSpan(v)}`
       + `${v.final ? ' · final' : ''}${v.lateEventCount ? ` · ${fmtCount(v.lateEventCount)} late` : ''}`;
   }
   const standing = v && text != null ? v.currentStanding : null;
@@ -628,7 +645,9 @@ function drawChart(id) {
   const [lastT, last] = numeric[numeric.length - 1];
   const summary = `Last 24 h: ${numeric.length} values from ${withUnit(min, unit)} to ${withUnit(max, unit)};`
     + ` newest ${withUnit(last.kpiValue, unit)} at ${timeFmt.format(new Date(lastT))}`;
-  card.chartNote.textContent = `24 h range ${withUnit(min, unit)} – ${withUnit(max, unit)}`;
+  card.chartNote.textContent = status === 'error'
+    ? 'The last 24 h could not be loaded; showing live values only.'
+    : `24 h range ${withUnit(min, unit)} – ${withUnit(max, unit)}`;
   card.chart.setAttribute('aria-label', `${name}. ${summary}. ${currentText}${unitWords(unit) ? ` (${unitWords(unit)})` : ''}.`);
 
   if (!window.echarts) return;
@@ -651,7 +670,7 @@ function drawChart(id) {
   const to = state.dataTime ?? lastT;
   chart.setOption({
     animation: false,
-    grid: { left: 4, right: 8, top: 10, bottom: 4, containLabel: true },
+    grid: { left: 4, right: 14, top: 10, bottom: 4, containLabel: true },
     tooltip: {
       trigger: 'axis',
       confine: true,
@@ -669,14 +688,14 @@ function drawChart(id) {
       splitNumber: 4,
       axisLine: { lineStyle: { color: '#aab4c0' } },
       axisTick: { show: false },
-      axisLabel: { color: '#5b6776', fontSize: 10, hideOverlap: true, formatter: (t) => timeFmt.format(new Date(t)) },
+      axisLabel: { color: '#566272', fontSize: 10, hideOverlap: true, formatter: (t) => hourFmt.format(new Date(t)) },
       splitLine: { show: false },
     },
     yAxis: {
       type: 'value',
       scale: true,
       splitNumber: 2,
-      axisLabel: { color: '#5b6776', fontSize: 10, formatter: (v) => nfMax1.format(v) },
+      axisLabel: { color: '#566272', fontSize: 10, formatter: (v) => nfMax1.format(v) },
       splitLine: { lineStyle: { color: '#e6eaef' } },
     },
     series: [{
@@ -825,6 +844,7 @@ function buildWindowPicker() {
   const windows = (state.catalogue.windows && state.catalogue.windows.length)
     ? state.catalogue.windows : Object.keys(WINDOW_LABELS);
   if (!windows.includes(state.window)) state.window = windows.includes(DEFAULT_WINDOW) ? DEFAULT_WINDOW : windows[0];
+  $('[data-role="window-picker"]').hidden = false;
   const box = $('.window-picker__options');
   box.replaceChildren(...windows.map((w) => {
     const id = `window-${w.replace(/[^a-z0-9]/gi, '-')}`;
