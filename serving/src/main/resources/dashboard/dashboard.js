@@ -1183,11 +1183,11 @@ async function resync(gen) {
 }
 
 function onIndicator(v) {
+  noteDataTime(v);
   if (v.scope !== 'city') {
     onScopeValue(v);
     return;
   }
-  noteDataTime(v);
   if (v.window === state.window) {
     const old = state.values.get(v.indicatorId);
     // An older window's late final must not replace a newer live value.
