@@ -435,11 +435,11 @@ function updateDimensionRow(row, dim) {
     const unit = def ? def.unit : '';
     return el('tr', { dataset: { indicatorRow: i.indicatorId } },
       el('th', { scope: 'row' }, def ? def.name : i.indicatorId),
-      el('td', { class: 'num' }, i.kpiValue == null ? 'No data' : withUnit(i.kpiValue, unit)),
-      el('td', { class: 'num' }, i.score == null ? '–' : fmt1(i.score)),
-      el('td', { class: 'num' }, withUnitPlain(i.floor, unit)),
-      el('td', { class: 'num' }, withUnitPlain(i.target, unit)),
-      el('td', { class: 'num' }, fmtCount(i.weight)));
+      el('td', { class: 'num', 'data-label': 'Value' }, i.kpiValue == null ? 'No data' : withUnit(i.kpiValue, unit)),
+      el('td', { class: 'num', 'data-label': 'Score' }, i.score == null ? '–' : fmt1(i.score)),
+      el('td', { class: 'num', 'data-label': 'Floor' }, withUnitPlain(i.floor, unit)),
+      el('td', { class: 'num', 'data-label': 'Target' }, withUnitPlain(i.target, unit)),
+      el('td', { class: 'num', 'data-label': 'Weight' }, fmtCount(i.weight)));
   }));
 }
 
