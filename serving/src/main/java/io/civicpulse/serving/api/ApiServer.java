@@ -86,11 +86,16 @@ public final class ApiServer implements AutoCloseable {
             config.routes.get("/api/v1/indicators/{city}/{indicatorId}/history", this::history);
             config.routes.get("/api/v1/maturity/{city}", this::maturity);
             config.routes.get("/api/v1/maturity/{city}/history", this::maturityHistory);
+            // Checked before the stream starts: once it has, the answer is a 200 that can only be closed.
+            config.routes.before("/api/v1/stream", ctx -> {
+                Attached now = attached();
+                if (!now.live().hasRoom()) {
+                    throw ApiException.unavailable("the live stream has its maximum number of clients");
+                }
+            });
             config.routes.sse("/api/v1/stream", client -> {
                 String city = client.ctx().queryParam("city");
-                Attached now = attached;
-                if (now == null || !now.live().add(client, city == null || city.isBlank() ? null : city)) {
-                    client.ctx().status(503).header("Retry-After", "10");
+                if (!attached().live().add(client, city == null || city.isBlank() ? null : city)) {
                     client.close();
                 }
             });
@@ -116,7 +121,8 @@ public final class ApiServer implements AutoCloseable {
                 json(ctx, JsonViews.error("internal", "the request failed; the server log says why"));
             });
             config.routes.error(404, ctx -> {
-                if (ctx.result() == null) {
+                String type = ctx.res().getContentType();
+                if (type == null || !type.startsWith(JSON)) {
                     json(ctx, JsonViews.error("not.found", "no such resource: " + ctx.path()));
                 }
             });

@@ -127,9 +127,13 @@ final class LiveStream implements AutoCloseable {
         this.poller.start();
     }
 
-    /** Takes a client; false when the stream is at its client limit (the caller answers 503). */
+    boolean hasRoom() {
+        return clients.size() < senders.getMaximumPoolSize();
+    }
+
+    /** Takes a client; false when the stream is at its client limit. */
     boolean add(SseClient sse, String city) {
-        if (senders.getActiveCount() >= senders.getMaximumPoolSize()) {
+        if (!hasRoom()) {
             return false;
         }
         Client client = new Client(sse, city);
