@@ -138,7 +138,8 @@ class LocalCommandIT {
             // Restarting the broker and registry is what this checks; the simulated city would only slow it down.
             args.addAll(List.of("--data-dir", dataDir.toString(), "--stack-only"));
         } else {
-            args.addAll(List.of("--simulator-port", "0", "--intake-port", "0", "--size", "small", "--status-every", "1"));
+            args.addAll(List.of("--simulator-port", "0", "--intake-port", "0", "--http-port", "0", "--size", "small",
+                    "--status-every", "1"));
         }
         CliProcess local = CliProcess.start(Map.of(), args.toArray(String[]::new));
         started.add(local);

@@ -1,0 +1,192 @@
+package io.civicpulse.deploy.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import io.civicpulse.deploy.testing.CliProcess;
+
+/**
+ * The dashboard of a running {@code civicpulse local}, in Debian's headless Chromium driven by its chromedriver: the
+ * page shows the values the API returns, and a value moves when new events arrive (cash payments pushed to the
+ * intake lower the e-payment share). Takes the screenshot the README shows (target/dashboard.png). Skipped, saying
+ * why, where chromium or chromedriver is not installed (.ci/run installs both).
+ */
+class DashboardBrowserIT {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final String INDICATOR = "gov.e-payment-share";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private CliProcess local;
+    private ChromeDriver browser;
+
+    @BeforeEach
+    void requireTheBrowser() {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "the dashboard browser test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", "
+                        + CHROMEDRIVER + "): apt-get install chromium chromium-driver");
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (local != null) {
+            local.close();
+        }
+    }
+
+    @Test
+    void dashboardShowsTheApisValuesAndFollowsNewEvents() throws Exception {
+        int[] ports = freePorts(3);
+        local = CliProcess.start(Map.of(), "local", "--kafka-port", String.valueOf(ports[0]), "--controller-port",
+                String.valueOf(ports[1]), "--registry-port", String.valueOf(ports[2]), "--simulator-port", "0",
+                "--intake-port", "0", "--http-port", "0", "--size", "small", "--status-every", "5");
+        local.awaitOutput("Civic Pulse is up", Duration.ofSeconds(120));
+        String dashboard = find(local.output(), "dashboard +=\\s+(http://\\S+/)");
+        String intake = find(local.output(), "intake +=\\s+(http://\\S+/v1/events)");
+        String key = find(local.output(), "API key (\\S+)\\)");
+
+        String valuePath = "api/v1/indicators?city=sofia&indicator=" + INDICATOR + "&scope=city&window=PT1H";
+        await("the engine's first e-payment value").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> apiValue(dashboard + valuePath) != null);
+
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build(), new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments(
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + Files.createTempDirectory("chromium")));
+        browser.manage().window().setSize(new Dimension(1280, 2400));
+        browser.get(dashboard + "#city=sofia");
+
+        // The page shows what the API answers (rounded to one decimal as the page prints it).
+        await("the page shows the API's e-payment share").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> shown().equals(oneDecimal(apiValue(dashboard + valuePath))));
+        String before = shown();
+        assertThat(browser.findElement(By.cssSelector("[data-role='level']")).getText()).matches("[1-5]");
+        assertThat(browser.findElements(By.cssSelector("[data-dimension]"))).hasSizeGreaterThanOrEqualTo(5);
+
+        // Thirty cash payments, now: the share falls, and the page follows the live stream.
+        pushCashPayments(intake, key, 30);
+        await("the page shows the lower share").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> !shown().equals(before) && Double.parseDouble(shown()) < Double.parseDouble(before));
+        await("the page agrees with the API again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> shown().equals(oneDecimal(apiValue(dashboard + valuePath))));
+
+        byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+        Path screenshot = Path.of("target", "dashboard.png");
+        Files.write(screenshot, png);
+        System.out.println("dashboard screenshot: " + screenshot.toAbsolutePath());
+    }
+
+    private String shown() {
+        List<WebElement> value = browser.findElements(By.cssSelector("[data-indicator='" + INDICATOR
+                + "'] [data-role='value']"));
+        return value.isEmpty() ? "" : value.get(0).getText().trim();
+    }
+
+    private Double apiValue(String url) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return null;
+            }
+            JsonNode values = JSON.readTree(response.body()).path("values");
+            return values.isEmpty() || values.get(0).path("kpiValue").isNull() ? null
+                    : values.get(0).path("kpiValue").asDouble();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private void pushCashPayments(String intake, String key, int count) throws Exception {
+        StringBuilder body = new StringBuilder();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        for (int i = 0; i < count; i++) {
+            String id = "browser-" + UUID.randomUUID();
+            body.append(String.format(Locale.ROOT, "{\"type\":\"payment\",\"eventId\":\"%s\",\"city\":\"sofia\","
+                    + "\"occurredAt\":\"%s\",\"paymentId\":\"%s\",\"serviceId\":\"parking-permit\",\"amount\":12.5,"
+                    + "\"currency\":\"BGN\",\"method\":\"cash\",\"channel\":\"counter\"}%n", id, now.minusSeconds(i),
+                    id));
+        }
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(intake))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        assertThat(response.body()).contains("\"accepted\":" + count);
+    }
+
+    private static String oneDecimal(Double value) {
+        return value == null ? "" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String find(String text, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        if (!matcher.find()) {
+            throw new AssertionError("no " + regex + " in the output of civicpulse local:\n" + text);
+        }
+        return matcher.group(1);
+    }
+
+    private static int[] freePorts(int count) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[count];
+        int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
+        }
+        return ports;
+    }
+}
