@@ -33,4 +33,9 @@ public record FeedEndpoint(String id, URI url, Duration interval, Duration timeo
     public FeedEndpoint(String id, URI url, Duration interval) {
         this(id, url, interval, CityConfig.DEFAULT_TIMEOUT);
     }
+
+    /** The same feed with another response timeout. */
+    public FeedEndpoint withTimeout(Duration newTimeout) {
+        return new FeedEndpoint(id, url, interval, newTimeout);
+    }
 }
