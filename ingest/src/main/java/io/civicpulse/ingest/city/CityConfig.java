@@ -29,6 +29,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.civicpulse.ingest.poll.BoundedRead;
+
 /**
  * What ingest needs to know about one city: its id (the first part of every key), its time zone and service-day
  * start (how realtime predictions map onto the static schedule), the area its data must lie in, and the feeds to
@@ -57,6 +59,7 @@ import org.slf4j.LoggerFactory;
  * population.as-of=2021-09-07
  * districts.geojson=sofia-districts.geojson  # boundaries: path (relative to this file) or URL; see CityDistricts
  * districts.id-property=id                   # the feature property holding the district id
+ * districts.max-bytes=33554432               # larger boundaries are refused unread
  * </pre>
  *
  * @param gtfsStatic    the static feed, id {@code gtfs-static}; null when the city has none
@@ -75,6 +78,7 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
     private static final Duration DEFAULT_STATIC_INTERVAL = Duration.ofHours(6);
     private static final Duration DEFAULT_REALTIME_INTERVAL = Duration.ofSeconds(15);
     private static final Duration DEFAULT_GBFS_INTERVAL = Duration.ofSeconds(60);
+    private static final int DEFAULT_DISTRICTS_MAX_BYTES = 32 * 1024 * 1024;
 
     public CityConfig {
         Objects.requireNonNull(id, "id");
@@ -252,21 +256,29 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
             return CityDistricts.NONE;
         }
         String idProperty = p.getOrDefault("districts.id-property", "id");
+        long maxBytes = integer(p, "districts.max-bytes", DEFAULT_DISTRICTS_MAX_BYTES);
         byte[] geoJson;
         try {
+            InputStream in;
             if (location.matches("(?i)https?:.*")) {
-                HttpResponse<byte[]> response = HttpClient.newBuilder().connectTimeout(timeout).build()
+                HttpResponse<InputStream> response = HttpClient.newBuilder().connectTimeout(timeout).build()
                         .send(HttpRequest.newBuilder(URI.create(location)).timeout(timeout).GET().build(),
-                                HttpResponse.BodyHandlers.ofByteArray());
+                                HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() != 200) {
+                    response.body().close();
                     throw new IllegalArgumentException("districts.geojson " + location + ": HTTP "
                             + response.statusCode());
                 }
-                geoJson = response.body();
+                in = response.body();
             } else {
                 Path file = location.matches("(?i)file:.*") ? Path.of(URI.create(location)) : baseDir.resolve(location);
-                geoJson = Files.readAllBytes(file);
+                in = Files.newInputStream(file);
             }
+            // A city's districts are a few MB at most; a larger body, or one that trickles in, is not boundaries.
+            geoJson = BoundedRead.read(in, maxBytes, timeout.multipliedBy(6));
+        } catch (BoundedRead.TooLarge e) {
+            throw new IllegalArgumentException("districts.geojson " + location + " is refused: " + e.getMessage()
+                    + " (districts.max-bytes)", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("districts.geojson " + location + " cannot be read: " + e, e);
         } catch (InterruptedException e) {

@@ -224,4 +224,27 @@ class CityConfigTest {
         assertThat(bikes.maxEntities()).isEqualTo(20000);
         assertThat(parse("gbfs.x.url=https://a.example.org/gbfs.json").gbfsFeeds().get(0).allowedHosts()).isEmpty();
     }
+
+    @Test
+    void districtBoundariesLargerThanTheCapAreRefusedUnread() {
+        String geoJson = """
+                {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "sredets"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[23.31, 42.68], [23.34, 42.68], [23.34, 42.70],
+                 [23.31, 42.70], [23.31, 42.68]]]}}], "padding": "%s"}""".formatted("x".repeat(4096));
+        try (io.civicpulse.ingest.poll.FeedServer server = new io.civicpulse.ingest.poll.FeedServer()) {
+            server.serve("/districts.geojson", geoJson.getBytes(StandardCharsets.UTF_8), "application/geo+json");
+
+            assertThatThrownBy(() -> parse("districts.geojson=" + server.url("/districts.geojson"),
+                    "districts.max-bytes=1024"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 1024 bytes");
+        }
+    }
+
+    @Test
+    void aDistrictsFileLargerThanTheCapIsRefusedUnread() throws IOException {
+        Path file = Files.writeString(dir.resolve("big.geojson"), "{\"padding\": \"" + "x".repeat(4096) + "\"}");
+
+        assertThatThrownBy(() -> parse("districts.geojson=" + file.toUri(), "districts.max-bytes=1024"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 1024 bytes");
+    }
 }
