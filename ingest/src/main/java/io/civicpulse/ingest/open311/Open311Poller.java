@@ -53,6 +53,7 @@ import io.civicpulse.schemas.topics.Topics;
 public final class Open311Poller implements AutoCloseable {
 
     static final String SOURCE = "ingest.open311";
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Open311Poller.class);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
     private static final DateTimeFormatter W3C = DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneOffset.UTC);
@@ -170,6 +171,10 @@ public final class Open311Poller implements AutoCloseable {
         this.metrics = metrics;
         this.health = health;
         this.clock = clock;
+        if (settings.apiKey() != null && "http".equalsIgnoreCase(settings.baseUrl().getScheme())) {
+            log.warn("open311.api-key of {} is sent over plain http to {}, readable by anyone on the way; use https",
+                    city.id(), settings.baseUrl().getHost());
+        }
     }
 
     /** Polls now and then at the configured interval, backing off exponentially (up to 10 min) after failures. */
