@@ -20,11 +20,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.civicpulse.ingest.poll.BoundedRead;
 
 /**
  * What ingest needs to know about one city: its id (the first part of every key), its time zone and service-day
@@ -40,16 +45,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * city.language=bg                           # which translation of an alert text to keep
  * city.max-future-skew=PT5M                  # event times further ahead than this are rejected
  * feed.timeout=PT10S                         # default HTTP timeout of every feed
+ * feed.allowed-hosts=cdn.example.org         # hosts listed URLs and redirects may use besides the feed's own
+ * feed.max-entities=100000                   # most GTFS-RT entities / GBFS entries in one fetched file
  * gtfs.static.url=https://.../gtfs.zip
  * gtfs.static.interval=PT6H
  * gtfsrt.vehicle-positions.url=https://.../vehicle-positions
  * gtfsrt.vehicle-positions.interval=PT10S
+ * gtfsrt.vehicle-positions.auth.header=X-Api-Key   # or auth.query=key: where the feed's API key goes
+ * gtfsrt.vehicle-positions.auth.env=SOFIA_RT_KEY   # or auth.value=...; never logged or dead-lettered
  * gbfs.nextbike-sofia.url=https://.../gbfs.json
  * gbfs.nextbike-sofia.interval=PT30S
  * population.city=1286383                    # residents; see PopulationFigures
  * population.as-of=2021-09-07
  * districts.geojson=sofia-districts.geojson  # boundaries: path (relative to this file) or URL; see CityDistricts
  * districts.id-property=id                   # the feature property holding the district id
+ * districts.max-bytes=33554432               # larger boundaries are refused unread
  * </pre>
  *
  * @param gtfsStatic    the static feed, id {@code gtfs-static}; null when the city has none
@@ -63,10 +73,12 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
                          Duration maxFutureSkew, FeedEndpoint gtfsStatic, List<FeedEndpoint> realtimeFeeds,
                          List<FeedEndpoint> gbfsFeeds, PopulationFigures population, CityDistricts districts) {
 
+    private static final Logger log = LoggerFactory.getLogger(CityConfig.class);
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DEFAULT_STATIC_INTERVAL = Duration.ofHours(6);
     private static final Duration DEFAULT_REALTIME_INTERVAL = Duration.ofSeconds(15);
     private static final Duration DEFAULT_GBFS_INTERVAL = Duration.ofSeconds(60);
+    private static final int DEFAULT_DISTRICTS_MAX_BYTES = 32 * 1024 * 1024;
 
     public CityConfig {
         Objects.requireNonNull(id, "id");
@@ -244,21 +256,29 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
             return CityDistricts.NONE;
         }
         String idProperty = p.getOrDefault("districts.id-property", "id");
+        long maxBytes = integer(p, "districts.max-bytes", DEFAULT_DISTRICTS_MAX_BYTES);
         byte[] geoJson;
         try {
+            InputStream in;
             if (location.matches("(?i)https?:.*")) {
-                HttpResponse<byte[]> response = HttpClient.newBuilder().connectTimeout(timeout).build()
+                HttpResponse<InputStream> response = HttpClient.newBuilder().connectTimeout(timeout).build()
                         .send(HttpRequest.newBuilder(URI.create(location)).timeout(timeout).GET().build(),
-                                HttpResponse.BodyHandlers.ofByteArray());
+                                HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() != 200) {
+                    response.body().close();
                     throw new IllegalArgumentException("districts.geojson " + location + ": HTTP "
                             + response.statusCode());
                 }
-                geoJson = response.body();
+                in = response.body();
             } else {
                 Path file = location.matches("(?i)file:.*") ? Path.of(URI.create(location)) : baseDir.resolve(location);
-                geoJson = Files.readAllBytes(file);
+                in = Files.newInputStream(file);
             }
+            // A city's districts are a few MB at most; a larger body, or one that trickles in, is not boundaries.
+            geoJson = BoundedRead.read(in, maxBytes, timeout.multipliedBy(6));
+        } catch (BoundedRead.TooLarge e) {
+            throw new IllegalArgumentException("districts.geojson " + location + " is refused: " + e.getMessage()
+                    + " (districts.max-bytes)", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("districts.geojson " + location + " cannot be read: " + e, e);
         } catch (InterruptedException e) {
@@ -288,8 +308,73 @@ public record CityConfig(String id, ZoneId zone, LocalTime serviceDayStart, Boun
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(prefix + ".url is not a URL: " + e.getMessage(), e);
         }
-        return new FeedEndpoint(feedId, url, duration(p, prefix + ".interval", defaultInterval),
-                duration(p, prefix + ".timeout", defaultTimeout));
+        Set<String> hosts = new TreeSet<>(list(p.get("feed.allowed-hosts")));
+        hosts.addAll(list(p.get(prefix + ".allowed-hosts")));
+        FeedSecret secret = secret(p, prefix);
+        FeedEndpoint feed = new FeedEndpoint(feedId, url, duration(p, prefix + ".interval", defaultInterval),
+                duration(p, prefix + ".timeout", defaultTimeout), secret, hosts,
+                integer(p, prefix + ".max-entities", integer(p, "feed.max-entities",
+                        FeedEndpoint.DEFAULT_MAX_ENTITIES)));
+        if (secret != null && "http".equalsIgnoreCase(url.getScheme())) {
+            log.warn("{}: the credential of feed {} is sent over plain http to {}, readable by anyone on the way;"
+                    + " use https", prefix, feedId, url.getHost());
+        }
+        return feed;
+    }
+
+    /**
+     * {@code <feed>.auth.header} or {@code <feed>.auth.query} names where the credential goes, {@code
+     * <feed>.auth.value} holds it or {@code <feed>.auth.env} names the environment variable that does (so the city
+     * file can be shared without it).
+     */
+    private static FeedSecret secret(Map<String, String> p, String prefix) {
+        String header = p.get(prefix + ".auth.header");
+        String query = p.get(prefix + ".auth.query");
+        if ((header == null || header.isEmpty()) && (query == null || query.isEmpty())) {
+            if (p.containsKey(prefix + ".auth.value") || p.containsKey(prefix + ".auth.env")) {
+                throw new IllegalArgumentException(prefix + ".auth.value/env needs " + prefix + ".auth.header or "
+                        + prefix + ".auth.query to say where it goes");
+            }
+            return null;
+        }
+        if (header != null && !header.isEmpty() && query != null && !query.isEmpty()) {
+            throw new IllegalArgumentException(prefix + ": give auth.header or auth.query, not both");
+        }
+        String value = p.get(prefix + ".auth.value");
+        String env = p.get(prefix + ".auth.env");
+        if ((value == null || value.isEmpty()) && env != null && !env.isEmpty()) {
+            value = System.getenv(env);
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException(prefix + ".auth.env names " + env + ", which is not set");
+            }
+        }
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(prefix + ".auth.header/query needs " + prefix + ".auth.value or "
+                    + prefix + ".auth.env");
+        }
+        return header != null && !header.isEmpty() ? FeedSecret.header(header, value) : FeedSecret.query(query, value);
+    }
+
+    private static List<String> list(String value) {
+        List<String> items = new ArrayList<>();
+        for (String item : value == null ? new String[0] : value.split(",")) {
+            if (!item.isBlank()) {
+                items.add(item.trim());
+            }
+        }
+        return items;
+    }
+
+    private static int integer(Map<String, String> p, String key, int defaultValue) {
+        String value = p.get(key);
+        if (value == null || value.isEmpty()) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number; got '" + value + "'", e);
+        }
     }
 
     private static String required(Map<String, String> p, String key) {

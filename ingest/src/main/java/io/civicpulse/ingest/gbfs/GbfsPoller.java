@@ -26,6 +26,7 @@ import io.civicpulse.ingest.city.CityConfig;
 import io.civicpulse.ingest.city.FeedEndpoint;
 import io.civicpulse.ingest.poll.FeedFetcher;
 import io.civicpulse.ingest.poll.FetchException;
+import io.civicpulse.ingest.poll.UrlPolicy;
 import io.civicpulse.ingest.publish.DeadLetters;
 import io.civicpulse.ingest.publish.EventIds;
 import io.civicpulse.ingest.publish.IngestMetrics;
@@ -193,9 +194,14 @@ public final class GbfsPoller {
         Map<String, URI> found = new HashMap<>();
         for (JsonNode f : feeds) {
             try {
-                found.put(f.path("name").asText(), feed.url().resolve(f.path("url").asText()));
-            } catch (IllegalArgumentException e) {
-                // An unusable URL for one file does not spoil the others.
+                found.put(f.path("name").asText(), UrlPolicy.listed(feed, feed.url(), f.path("url").asText()).url());
+            } catch (FetchException e) {
+                // A file listed where ingest must not go (file:, another host) is left out, not fetched; the
+                // others are polled as usual.
+                String listed = f.path("url").asText();
+                deadLetters.reject(new Rejection(SOURCE, e.reason(), e.getMessage(), city.id(), feed.id(), listed,
+                        null, null, e.detail()));
+                states.failing(subject(), e.reason(), e.getMessage());
             }
         }
         files = found;
@@ -247,6 +253,10 @@ public final class GbfsPoller {
         if (!entries.isArray()) {
             throw reject(url, "gbfs.missing-field", url + " has no data." + (stations ? "stations" : "vehicles")
                     + " list", null);
+        }
+        if (entries.size() > feed.maxEntities()) {
+            throw reject(url, "gbfs.too-many-entries", url + " lists " + entries.size() + " entries, more than the "
+                    + feed.maxEntities() + " its max-entities allows", null);
         }
         Instant latest = clock.instant().plus(city.maxFutureSkew());
         // Entries that left the file (a rented vehicle, a removed station) are forgotten, so state stays the
@@ -355,7 +365,8 @@ public final class GbfsPoller {
      * @return null when the server says it did not change (only when {@code always} is false)
      */
     private JsonNode fetchJson(URI url, boolean always) throws BadFile {
-        FeedEndpoint file = new FeedEndpoint(feed.id(), url, feed.interval(), feed.timeout());
+        // Every URL here is the feed's own or one discover() let through the UrlPolicy.
+        FeedEndpoint file = feed.at(url);
         FeedFetcher.Result result;
         try {
             result = fetcher.fetch(file, always ? FeedFetcher.Validators.NONE

@@ -17,6 +17,15 @@ import java.util.Map;
  */
 final class CsvReader implements Closeable {
 
+    /** The file exceeds a cap of {@link GtfsReader.Limits}: reading it on could exhaust memory or time. */
+    static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message);
+        }
+    }
+
     private final Reader in;
     private final char[] buffer = new char[64 * 1024];
     private int position;
@@ -28,8 +37,19 @@ final class CsvReader implements Closeable {
     private final String[] header;
     private long line;
     private long rowLine;
+    private long rows;
+    private final String name;
+    private final long maxRows;
+    private final int maxFieldChars;
 
     CsvReader(InputStream input) throws IOException {
+        this(input, "the file", Long.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    CsvReader(InputStream input, String name, long maxRows, int maxFieldChars) throws IOException {
+        this.name = name;
+        this.maxRows = maxRows;
+        this.maxFieldChars = maxFieldChars;
         this.in = new InputStreamReader(input, StandardCharsets.UTF_8);
         if (fill() && buffer[0] == '\uFEFF') {
             position = 1;
@@ -59,6 +79,9 @@ final class CsvReader implements Closeable {
     boolean next() throws IOException {
         while (readRow()) {
             if (count > 1 || !fields[0].isEmpty()) {
+                if (++rows > maxRows) {
+                    throw new TooLarge(name + " has more than " + maxRows + " rows");
+                }
                 return true;
             }
         }
@@ -143,7 +166,7 @@ final class CsvReader implements Closeable {
                     if (c == '\n') {
                         line++;
                     }
-                    field.append((char) c);
+                    append(c);
                 }
             } else if (c < 0 || c == '\n') {
                 add(field.toString());
@@ -162,10 +185,18 @@ final class CsvReader implements Closeable {
                 quoted = true;
                 wasQuoted = true;
             } else {
-                field.append((char) c);
+                append(c);
             }
             c = read();
         }
+    }
+
+    private void append(int c) throws TooLarge {
+        if (field.length() >= maxFieldChars) {
+            throw new TooLarge(name + " line " + rowLine + " has a field longer than " + maxFieldChars
+                    + " characters");
+        }
+        field.append((char) c);
     }
 
     private void add(String value) {

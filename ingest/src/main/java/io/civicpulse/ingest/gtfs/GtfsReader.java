@@ -1,5 +1,6 @@
 package io.civicpulse.ingest.gtfs;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -37,21 +38,41 @@ public final class GtfsReader {
     public record Problem(String file, long line, String reason, String message, String row) {
     }
 
+    /**
+     * What one zip may cost, checked while it is streamed: its files are read only up to {@code maxInflatedBytes}
+     * in all (a 64 MB zip can inflate to tens of GB), each file up to {@code maxRows} rows, and no field may be
+     * longer than {@code maxFieldChars} (a quote that never closes would otherwise be read into one string).
+     */
+    public record Limits(long maxInflatedBytes, long maxRows, int maxFieldChars) {
+        /** Several times what the largest city feeds inflate to (about 1 GB, 15 M stop times). */
+        public static final Limits DEFAULT = new Limits(4L * 1024 * 1024 * 1024, 50_000_000L, 64 * 1024);
+    }
+
     /** The schedule, with the rows that did not make it. */
     public record Result(ScheduleIndex schedule, List<Problem> problems, int problemCount) {
     }
 
     private final List<Problem> problems = new ArrayList<>();
     private int problemCount;
+    private final Limits limits;
+    /** Bytes inflated so far, over every file of the zip. */
+    private long inflated;
 
-    private GtfsReader() {
+    private GtfsReader(Limits limits) {
+        this.limits = limits;
     }
 
     public static Result read(Path zip, String feedVersion) throws GtfsException {
-        GtfsReader reader = new GtfsReader();
+        return read(zip, feedVersion, Limits.DEFAULT);
+    }
+
+    public static Result read(Path zip, String feedVersion, Limits limits) throws GtfsException {
+        GtfsReader reader = new GtfsReader(limits);
         try (ZipFile file = new ZipFile(zip.toFile())) {
             ScheduleIndex schedule = reader.read(file, feedVersion);
             return new Result(schedule, List.copyOf(reader.problems), reader.problemCount);
+        } catch (CsvReader.TooLarge e) {
+            throw new GtfsException("gtfs.too-large", "the static feed is refused: " + e.getMessage(), e);
         } catch (ZipException e) {
             throw new GtfsException("gtfs.invalid-zip", "the static feed is not a readable zip: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -433,8 +454,31 @@ public final class GtfsReader {
             }
             return null;
         }
-        InputStream in = zip.getInputStream(entry);
-        return new CsvReader(in);
+        InputStream in = new FilterInputStream(zip.getInputStream(entry)) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                count(b < 0 ? 0 : 1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                count(Math.max(n, 0));
+                return n;
+            }
+
+            private void count(int n) throws CsvReader.TooLarge {
+                // The sizes a zip declares can lie; only what actually inflates counts.
+                inflated += n;
+                if (inflated > limits.maxInflatedBytes()) {
+                    throw new CsvReader.TooLarge("its files inflate to more than " + limits.maxInflatedBytes()
+                            + " bytes (at " + name + ")");
+                }
+            }
+        };
+        return new CsvReader(in, name, limits.maxRows(), limits.maxFieldChars());
     }
 
     /** The entry by name, at the root of the zip or in one folder (some agencies zip the folder, not its files). */

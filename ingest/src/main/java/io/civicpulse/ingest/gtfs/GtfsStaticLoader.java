@@ -54,6 +54,13 @@ public final class GtfsStaticLoader {
     public static final String SOURCE = "ingest.gtfs-static";
     private static final Logger log = LoggerFactory.getLogger(GtfsStaticLoader.class);
     private static final Duration ACK_TIMEOUT = Duration.ofMinutes(2);
+    /**
+     * The least time the static feed gets to start answering: servers build the zip on request (the simulator
+     * does), and a city's short timeout meant for realtime feeds would fail every first fetch on a busy machine.
+     */
+    static final Duration MIN_STATIC_TIMEOUT = Duration.ofMinutes(2);
+    /** The least time the whole zip gets to arrive. */
+    private static final Duration MIN_STATIC_DEADLINE = Duration.ofMinutes(10);
 
     /** What one load did. */
     public record LoadSummary(String feedVersion, int routes, int stops, int trips, int stopTimes, int services,
@@ -106,8 +113,8 @@ public final class GtfsStaticLoader {
     public synchronized boolean poll() {
         long start = System.nanoTime();
         try {
-            FeedFetcher.Result result = fetcher.fetchToFile(feed, validators, zipFile,
-                    max(feed.timeout().multipliedBy(12), Duration.ofMinutes(2)));
+            FeedFetcher.Result result = fetcher.fetchToFile(feed.withTimeout(max(feed.timeout(), MIN_STATIC_TIMEOUT)),
+                    validators, zipFile, max(feed.timeout().multipliedBy(12), MIN_STATIC_DEADLINE));
             if (result instanceof FeedFetcher.Fetched fetched) {
                 if (schedule == null || !fetched.version().equals(schedule.feedVersion())) {
                     load(fetched.file(), fetched.version());

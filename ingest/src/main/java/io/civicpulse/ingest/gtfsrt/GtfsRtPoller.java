@@ -1,5 +1,6 @@
 package io.civicpulse.ingest.gtfsrt;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import com.google.transit.realtime.GtfsRealtime;
 
 import io.civicpulse.ingest.city.CityConfig;
@@ -122,6 +125,12 @@ public final class GtfsRtPoller {
         if (digest.equals(lastDigest)) {
             validators = fetched.validators();
             return succeed(start, checkStale());
+        }
+        int entities = countEntities(body, feed.maxEntities());
+        if (entities > feed.maxEntities()) {
+            return failFeed("gtfsrt.too-many-entities", "feed " + feed.url() + " holds more than "
+                    + feed.maxEntities() + " entities, its max-entities", null, digest,
+                    Map.of("url", feed.url().toString(), "bytes", String.valueOf(body.length)), start);
         }
         GtfsRealtime.FeedMessage message;
         try {
@@ -307,6 +316,30 @@ public final class GtfsRtPoller {
         }
         lastRejectedDigest = digest;
         return false;
+    }
+
+    /**
+     * The FeedMessage's entities, counted by skipping over their bytes without building them, up to one past
+     * {@code cap}: a few MB of small entities would otherwise expand into far more memory before any check could
+     * run. A body that is not a readable message is left for the parser to describe.
+     */
+    static int countEntities(byte[] body, int cap) {
+        CodedInputStream in = CodedInputStream.newInstance(body);
+        int count = 0;
+        try {
+            for (int tag; (tag = in.readTag()) != 0; ) {
+                if (WireFormat.getTagFieldNumber(tag) == GtfsRealtime.FeedMessage.ENTITY_FIELD_NUMBER
+                        && ++count > cap) {
+                    return count;
+                }
+                if (!in.skipField(tag)) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // Unreadable: parseFrom reports why.
+        }
+        return count;
     }
 
     private static long millisSince(long startNanos) {

@@ -33,8 +33,15 @@ final class Open311Parser {
         }
     }
 
-    /** One element of a valid body that could not be used. */
-    record Invalid(int index, String field, String reason, String message, byte[] raw) {
+    /**
+     * One element of a valid body that could not be used. {@code raw} is the element for a service; for a request
+     * it is null and only its id is kept: a request can carry a resident's name, e-mail or phone number, which
+     * must not be copied into a dead letter.
+     */
+    record Invalid(int index, String field, String reason, String message, byte[] raw, String requestId) {
+        Invalid(int index, String field, String reason, String message, byte[] raw) {
+            this(index, field, reason, message, raw, null);
+        }
     }
 
     record Parsed<T>(List<T> items, List<Invalid> invalid) {
@@ -94,18 +101,22 @@ final class Open311Parser {
         List<Invalid> invalid = new ArrayList<>();
         int index = 0;
         for (JsonNode node : array(body)) {
-            byte[] raw = node.toString().getBytes(StandardCharsets.UTF_8);
             try {
-                requests.add(request(node, raw));
+                requests.add(request(node));
             } catch (FieldException e) {
-                invalid.add(new Invalid(index, e.field, e.reason, e.getMessage(), raw));
+                invalid.add(new Invalid(index, e.field, e.reason, e.getMessage(), null,
+                        node.isObject() ? idText(node.get("service_request_id")) : null));
             }
             index++;
         }
         return new Parsed<>(requests, invalid);
     }
 
-    private static Open311Request request(JsonNode node, byte[] raw) throws FieldException {
+    /**
+     * The fields indicators use, read by name: whatever else a request carries (names, e-mails, phone numbers) is
+     * never read.
+     */
+    private static Open311Request request(JsonNode node) throws FieldException {
         if (!node.isObject()) {
             throw new FieldException(null, "open311.not-an-object", "each request must be a JSON object");
         }
@@ -123,7 +134,7 @@ final class Open311Parser {
         return new Open311Request(id, status, text(node.get("status_notes")), serviceCode,
                 text(node.get("service_name")), text(node.get("description")), text(node.get("agency_responsible")),
                 requestedAt, updatedAt == null ? requestedAt : updatedAt, instant(node, "expected_datetime", false),
-                latitude, longitude, text(node.get("address")), raw);
+                latitude, longitude, text(node.get("address")));
     }
 
     private static String required(JsonNode node, String field) throws FieldException {

@@ -1,6 +1,9 @@
 package io.civicpulse.ingest.open311;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -33,6 +36,7 @@ import io.civicpulse.ingest.publish.Publisher;
 import io.civicpulse.ingest.publish.Rejection;
 import io.civicpulse.ingest.publish.StateChangeLog;
 import io.civicpulse.ingest.poll.Backoff;
+import io.civicpulse.ingest.poll.BoundedRead;
 import io.civicpulse.ingest.poll.PollLoop;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.reference.CityService;
@@ -49,6 +53,9 @@ import io.civicpulse.schemas.topics.Topics;
 public final class Open311Poller implements AutoCloseable {
 
     static final String SOURCE = "ingest.open311";
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Open311Poller.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
     private static final DateTimeFormatter W3C = DateTimeFormatter.ISO_OFFSET_DATE_TIME.withZone(ZoneOffset.UTC);
 
     /**
@@ -59,21 +66,39 @@ public final class Open311Poller implements AutoCloseable {
      * @param emergencyServiceCodes service codes of emergencies, left out of resolution-time indicators
      * @param staffServiceCodes     service codes filed by city staff or sensors, not residents
      * @param offlineServiceCodes   services listed by Open311 that cannot be requested online end to end
+     * @param maxBodyBytes          the largest response read; a larger one fails the poll unread
+     * @param keepFreeText          whether description, status_notes and address are published (they can name
+     *                              residents; no indicator uses them)
+     * @param coordinateDecimals    decimals coordinates are published with (3: about 100 m, enough to see a
+     *                              district; the district itself is placed from the exact position first)
      */
     public record Settings(URI baseUrl, String jurisdictionId, String apiKey, Duration interval,
                            Duration initialLookback, int pageSize, Duration timeout, Set<String> emergencyServiceCodes,
-                           Set<String> staffServiceCodes, Set<String> offlineServiceCodes) {
+                           Set<String> staffServiceCodes, Set<String> offlineServiceCodes, long maxBodyBytes,
+                           boolean keepFreeText, int coordinateDecimals) {
+
+        /** Several times the largest page of 1000 requests an endpoint answers. */
+        public static final long DEFAULT_MAX_BODY_BYTES = 16L * 1024 * 1024;
+
+        /** Settings with the default body cap, without free text, coordinates to 3 decimals. */
+        public Settings(URI baseUrl, String jurisdictionId, String apiKey, Duration interval,
+                        Duration initialLookback, int pageSize, Duration timeout, Set<String> emergencyServiceCodes,
+                        Set<String> staffServiceCodes, Set<String> offlineServiceCodes) {
+            this(baseUrl, jurisdictionId, apiKey, interval, initialLookback, pageSize, timeout, emergencyServiceCodes,
+                    staffServiceCodes, offlineServiceCodes, DEFAULT_MAX_BODY_BYTES, false, 3);
+        }
 
         public static Settings of(URI baseUrl) {
             return new Settings(baseUrl, null, null, Duration.ofMinutes(1), Duration.ofDays(7), 1000,
-                    Duration.ofSeconds(20), Set.of(), Set.of(), Set.of());
+                    Duration.ofSeconds(20), Set.of(), Set.of(), Set.of(), DEFAULT_MAX_BODY_BYTES, false, 3);
         }
 
         /**
          * The {@code open311.*} keys of a city's configuration, if it has an Open311 endpoint:
          * {@code open311.url}, {@code open311.interval}, {@code open311.jurisdiction-id}, {@code open311.api-key},
-         * {@code open311.page-size}, and comma-separated {@code open311.emergency-services},
-         * {@code open311.staff-services}, {@code open311.offline-services}.
+         * {@code open311.page-size}, comma-separated {@code open311.emergency-services},
+         * {@code open311.staff-services}, {@code open311.offline-services}, and {@code open311.max-body-bytes},
+         * {@code open311.keep-free-text}, {@code open311.coordinate-decimals}.
          */
         public static java.util.Optional<Settings> fromProperties(java.util.Properties p) {
             String url = p.getProperty("open311.url");
@@ -87,7 +112,11 @@ public final class Open311Poller implements AutoCloseable {
                     interval == null ? d.interval() : Duration.parse(interval.trim()), d.initialLookback(),
                     Integer.parseInt(p.getProperty("open311.page-size", String.valueOf(d.pageSize())).trim()),
                     d.timeout(), codes(p, "open311.emergency-services"), codes(p, "open311.staff-services"),
-                    codes(p, "open311.offline-services")));
+                    codes(p, "open311.offline-services"),
+                    Long.parseLong(p.getProperty("open311.max-body-bytes", String.valueOf(d.maxBodyBytes())).trim()),
+                    Boolean.parseBoolean(p.getProperty("open311.keep-free-text", "false").trim()),
+                    Integer.parseInt(p.getProperty("open311.coordinate-decimals",
+                            String.valueOf(d.coordinateDecimals())).trim())));
         }
 
         private static Set<String> codes(java.util.Properties p, String key) {
@@ -103,12 +132,14 @@ public final class Open311Poller implements AutoCloseable {
 
         public Settings withInterval(Duration newInterval) {
             return new Settings(baseUrl, jurisdictionId, apiKey, newInterval, initialLookback, pageSize, timeout,
-                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes);
+                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes, maxBodyBytes, keepFreeText,
+                    coordinateDecimals);
         }
 
         public Settings withPageSize(int newPageSize) {
             return new Settings(baseUrl, jurisdictionId, apiKey, interval, initialLookback, newPageSize, timeout,
-                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes);
+                    emergencyServiceCodes, staffServiceCodes, offlineServiceCodes, maxBodyBytes, keepFreeText,
+                    coordinateDecimals);
         }
     }
 
@@ -140,6 +171,10 @@ public final class Open311Poller implements AutoCloseable {
         this.metrics = metrics;
         this.health = health;
         this.clock = clock;
+        if (settings.apiKey() != null && "http".equalsIgnoreCase(settings.baseUrl().getScheme())) {
+            log.warn("open311.api-key of {} is sent over plain http to {}, readable by anyone on the way; use https",
+                    city.id(), settings.baseUrl().getHost());
+        }
     }
 
     /** Polls now and then at the configured interval, backing off exponentially (up to 10 min) after failures. */
@@ -264,14 +299,15 @@ public final class Open311Poller implements AutoCloseable {
                         || request.requestedAt().isAfter(now.plus(city.maxFutureSkew()))) {
                     acks.add(reject(feed("requests"), new Open311Parser.Invalid(-1, "updated_datetime",
                             "event.future-timestamp", "request " + request.id() + " is dated " + request.updatedAt()
-                            + ", in the future (now " + now + ")", request.raw())));
+                            + ", in the future (now " + now + ")", null, request.id())));
                     rejected++;
                     continue;
                 }
                 if (request.latitude() != null && !city.bounds().contains(request.latitude(), request.longitude())) {
+                    // Where a resident reported from is theirs: the message names the bounds, not the position.
                     acks.add(reject(feed("requests"), new Open311Parser.Invalid(-1, "lat", "geo.outside-city",
-                            "request " + request.id() + " at " + request.latitude() + "," + request.longitude()
-                                    + " lies outside " + city.id() + "'s bounds " + city.bounds(), request.raw())));
+                            "request " + request.id() + " lies outside " + city.id() + "'s bounds " + city.bounds(),
+                            null, request.id())));
                     rejected++;
                     continue;
                 }
@@ -336,18 +372,18 @@ public final class Open311Poller implements AutoCloseable {
                 .setServiceRequestId(r.id())
                 .setLifecycle(t.lifecycle())
                 .setStatus(r.status())
-                .setStatusNotes(r.statusNotes())
+                .setStatusNotes(settings.keepFreeText() ? r.statusNotes() : null)
                 .setServiceCode(r.serviceCode())
                 .setServiceName(r.serviceName())
-                .setDescription(r.description())
+                .setDescription(settings.keepFreeText() ? r.description() : null)
                 .setAgencyResponsible(r.agencyResponsible())
                 .setRequestedAt(r.requestedAt())
                 .setUpdatedAt(r.updatedAt())
                 .setExpectedAt(r.expectedAt())
                 .setClosedAt(closedAt)
-                .setLatitude(r.latitude())
-                .setLongitude(r.longitude())
-                .setAddress(r.address())
+                .setLatitude(round(r.latitude()))
+                .setLongitude(round(r.longitude()))
+                .setAddress(settings.keepFreeText() ? r.address() : null)
                 .setDistrict(r.latitude() == null || r.longitude() == null ? null
                         : city.districts().idAt(r.latitude(), r.longitude()))
                 .setEmergency(settings.emergencyServiceCodes().contains(r.serviceCode()))
@@ -356,6 +392,11 @@ public final class Open311Poller implements AutoCloseable {
                 .setIngestedAt(now)
                 .setEventId(eventId)
                 .build();
+    }
+
+    private Double round(Double degrees) {
+        return degrees == null ? null : BigDecimal.valueOf(degrees)
+                .setScale(settings.coordinateDecimals(), RoundingMode.HALF_UP).doubleValue();
     }
 
     private String query(Map<String, String> params) {
@@ -379,13 +420,17 @@ public final class Open311Poller implements AutoCloseable {
         long t0 = System.nanoTime();
         String origin = redact(uri);
         try {
-            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(uri).timeout(settings.timeout())
-                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri).timeout(settings.timeout())
+                    .header("Accept", "application/json").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            // The timeout above ends at the headers; the body gets the same time again, as a whole.
+            byte[] body = BoundedRead.read(response.body(), settings.maxBodyBytes(), settings.timeout());
             if (response.statusCode() != 200) {
                 metrics.pollFailed(feed, millisSince(t0));
+                // An error page of the requests endpoint may echo requests; only the services list is kept.
+                boolean keep = feed.equals(feed("services"));
                 CompletableFuture<Void> ack = deadLetters.reject(new Rejection(SOURCE, "http.status-" + response.statusCode(),
                         "GET " + origin + " answered HTTP " + response.statusCode(), city.id(), feed, origin,
-                        response.body(), response.headers().firstValue("Content-Type").orElse(null),
+                        keep ? body : null, keep ? response.headers().firstValue("Content-Type").orElse(null) : null,
                         Map.of("status", String.valueOf(response.statusCode()))));
                 health.failing(feed, "http.status-" + response.statusCode(), "GET " + origin + " answered HTTP "
                         + response.statusCode());
@@ -394,8 +439,11 @@ public final class Open311Poller implements AutoCloseable {
             }
             metrics.pollSucceeded(feed, millisSince(t0), null);
             health.healthy(feed, "GET " + origin + " answers again");
-            return response.body();
-        } catch (HttpTimeoutException e) {
+            return body;
+        } catch (BoundedRead.TooLarge e) {
+            throw transportFailure(feed, origin, t0, "feed.too-large", "GET " + origin + " answered "
+                    + e.getMessage() + " (open311.max-body-bytes)");
+        } catch (HttpTimeoutException | BoundedRead.TooSlow e) {
             throw transportFailure(feed, origin, t0, "http.timeout", "GET " + origin + " timed out after "
                     + settings.timeout());
         } catch (IOException e) {
@@ -412,8 +460,13 @@ public final class Open311Poller implements AutoCloseable {
     }
 
     private PollFailed rejectBody(String feed, Open311Parser.InvalidBodyException e, byte[] body) {
+        // A requests body that cannot be read cannot be stripped of personal fields either: only its size and
+        // digest are kept, enough to tell whether the endpoint keeps sending the same one.
+        boolean keep = feed.equals(feed("services"));
         deadLetters.reject(new Rejection(SOURCE, e.reason, e.getMessage(), city.id(), feed,
-                redact(settings.baseUrl()), body, "application/json", Map.of())).exceptionally(x -> null);
+                redact(settings.baseUrl()), keep ? body : null, keep ? "application/json" : null,
+                Map.of("bodyBytes", String.valueOf(body.length), "sha256", EventIds.sha256Hex(body))))
+                .exceptionally(x -> null);
         health.failing(feed, e.reason, e.getMessage());
         return new PollFailed(e.getMessage());
     }
@@ -426,8 +479,21 @@ public final class Open311Poller implements AutoCloseable {
         if (invalid.index() >= 0) {
             detail.put("index", String.valueOf(invalid.index()));
         }
+        if (invalid.requestId() != null) {
+            detail.put("serviceRequestId", invalid.requestId());
+        }
+        byte[] payload = invalid.raw();
+        if (payload == null) {
+            // A request's own fields never go into a dead letter, only what names the problem: small, and the same
+            // on every poll, so the same bad request is counted once downstream.
+            com.fasterxml.jackson.databind.node.ObjectNode summary = JSON.createObjectNode();
+            summary.put("service_request_id", invalid.requestId());
+            summary.put("field", invalid.field());
+            summary.put("reason", invalid.reason());
+            payload = summary.toString().getBytes(StandardCharsets.UTF_8);
+        }
         return deadLetters.reject(new Rejection(SOURCE, invalid.reason(), invalid.message(), city.id(), feed,
-                redact(settings.baseUrl()), invalid.raw(), "application/json", detail));
+                redact(settings.baseUrl()), payload, "application/json", detail));
     }
 
     /** Waits for Kafka; if it fails, the poll fails and the watermark stays, so the data is read again. */

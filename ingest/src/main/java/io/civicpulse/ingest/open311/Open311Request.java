@@ -8,7 +8,7 @@ import java.time.Instant;
  */
 record Open311Request(String id, String status, String statusNotes, String serviceCode, String serviceName,
                       String description, String agencyResponsible, Instant requestedAt, Instant updatedAt,
-                      Instant expectedAt, Double latitude, Double longitude, String address, byte[] raw) {
+                      Instant expectedAt, Double latitude, Double longitude, String address) {
 
     boolean closed() {
         return "closed".equalsIgnoreCase(status);

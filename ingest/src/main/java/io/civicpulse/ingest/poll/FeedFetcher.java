@@ -6,10 +6,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,18 +32,22 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.civicpulse.ingest.city.FeedEndpoint;
+import io.civicpulse.ingest.city.FeedSecret;
 
 /**
  * Fetches a city's feeds over http(s) or from {@code file:} URLs with the care a poller needs: conditional GET
  * (the caller keeps the validators and passes them back, so a poll whose data was not processed is not
  * suppressed by a 304 next time), a deadline on the whole response (a server that sends headers and then stalls
- * cannot hang a poller), a size cap, and failures classified into stable reason codes.
+ * cannot hang a poller), a size cap, and failures classified into stable reason codes. Redirects are followed
+ * here, not by the HTTP client, so each target is checked against the {@link UrlPolicy}. A feed's
+ * {@link FeedSecret} is added to the request only, and taken out of every failure it could appear in.
  */
 public final class FeedFetcher {
 
     /** A GTFS-RT feed of a large city is about 1 MB; anything this large is an error, not a feed. */
     public static final long MAX_BODY_BYTES = 64L * 1024 * 1024;
     private static final int MAX_ERROR_BODY = 16 * 1024;
+    private static final int MAX_REDIRECTS = 5;
 
     /** Closes response streams whose deadline passed; one daemon thread for every fetcher of the process. */
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -81,7 +87,8 @@ public final class FeedFetcher {
     public static FeedFetcher create(Clock clock) {
         return new FeedFetcher(HttpClient.newBuilder()
                 .connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                // Followed by fetchHttp, which checks each target against the UrlPolicy.
+                .followRedirects(HttpClient.Redirect.NEVER)
                 .build(), clock);
     }
 
@@ -102,8 +109,49 @@ public final class FeedFetcher {
     private Result fetch(FeedEndpoint feed, Validators validators, Path target, Duration deadline)
             throws FetchException {
         String scheme = feed.url().getScheme().toLowerCase(Locale.ROOT);
-        return scheme.equals("file") ? fetchFile(feed.url(), validators, target)
-                : fetchHttp(feed, validators, target, deadline);
+        if (scheme.equals("file")) {
+            return fetchFile(feed.url(), validators, target);
+        }
+        try {
+            return fetchHttp(feed, validators, target, deadline);
+        } catch (FetchException e) {
+            throw redacted(feed.secret(), e);
+        }
+    }
+
+    /**
+     * The failure without the secret's value, which an error page or an exception may echo. The cause is dropped
+     * with a secret: its message may hold the request URL, query key included, and causes are logged in full.
+     */
+    private static FetchException redacted(FeedSecret secret, FetchException e) {
+        if (secret == null) {
+            return e;
+        }
+        Map<String, String> detail = new LinkedHashMap<>();
+        e.detail().forEach((k, v) -> detail.put(k, secret.redact(v)));
+        byte[] body = e.body();
+        if (body != null) {
+            String text = new String(body, StandardCharsets.UTF_8);
+            String clean = secret.redact(text);
+            body = clean.equals(text) ? body : clean.getBytes(StandardCharsets.UTF_8);
+        }
+        return new FetchException(e.reason(), secret.redact(e.getMessage()), body, detail, null);
+    }
+
+    /** The URL a request goes to: the feed's, with the secret's query parameter when it has one. */
+    private static URI requestUrl(FeedEndpoint feed) {
+        FeedSecret secret = feed.secret();
+        if (secret == null || secret.kind() != FeedSecret.Kind.QUERY) {
+            return feed.url();
+        }
+        String url = feed.url().toString();
+        int fragment = url.indexOf('#');
+        if (fragment >= 0) {
+            url = url.substring(0, fragment);
+        }
+        return URI.create(url + (feed.url().getRawQuery() == null ? "?" : "&")
+                + URLEncoder.encode(secret.name(), StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(secret.value(), StandardCharsets.UTF_8));
     }
 
     private Result fetchFile(URI url, Validators validators, Path target) throws FetchException {
@@ -127,21 +175,53 @@ public final class FeedFetcher {
         }
     }
 
-    private Result fetchHttp(FeedEndpoint feed, Validators validators, Path target, Duration deadline)
+    private Result fetchHttp(FeedEndpoint configured, Validators validators, Path target, Duration deadline)
             throws FetchException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(feed.url()).timeout(feed.timeout()).GET()
+        FeedEndpoint feed = configured;
+        for (int hops = 0; ; hops++) {
+            HttpResponse<InputStream> response = send(feed, validators);
+            int status = response.statusCode();
+            String location = response.headers().firstValue("Location").orElse(null);
+            if (!isRedirect(status) || location == null) {
+                return answer(feed, response, target, deadline);
+            }
+            closeQuietly(response.body());
+            URI next;
+            try {
+                next = feed.url().resolve(location);
+            } catch (IllegalArgumentException e) {
+                throw new FetchException("http.invalid-redirect", feed.url() + " redirects to '" + location
+                        + "', which is not a URL", null, Map.of("url", feed.url().toString()), e);
+            }
+            if (hops >= MAX_REDIRECTS) {
+                throw new FetchException("http.too-many-redirects", configured.url() + " redirected more than "
+                        + MAX_REDIRECTS + " times", null, Map.of("url", configured.url().toString()), null);
+            }
+            // Checked against the configured feed: a chain of redirects cannot walk from host to host.
+            UrlPolicy.checkRedirect(configured, next);
+            feed = configured.at(next);
+        }
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private HttpResponse<InputStream> send(FeedEndpoint feed, Validators validators) throws FetchException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(requestUrl(feed)).timeout(feed.timeout()).GET()
                 .header("Accept-Encoding", "identity");
+        if (feed.secret() != null && feed.secret().kind() == FeedSecret.Kind.HEADER) {
+            request.header(feed.secret().name(), feed.secret().value());
+        }
         if (validators.etag() != null) {
             request.header("If-None-Match", validators.etag());
         }
         if (validators.lastModified() != null) {
             request.header("If-Modified-Since", validators.lastModified());
         }
-        Map<String, String> detail = new LinkedHashMap<>();
-        detail.put("url", feed.url().toString());
-        HttpResponse<InputStream> response;
+        Map<String, String> detail = Map.of("url", feed.url().toString());
         try {
-            response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
             throw new FetchException("http.timeout", "no response from " + feed.url() + " within "
                     + feed.timeout().toMillis() + " ms", null, detail, e);
@@ -155,6 +235,12 @@ public final class FeedFetcher {
             throw new FetchException("http.interrupted", "interrupted while fetching " + feed.url(), null,
                     detail, e);
         }
+    }
+
+    private Result answer(FeedEndpoint feed, HttpResponse<InputStream> response, Path target, Duration deadline)
+            throws FetchException {
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("url", feed.url().toString());
         int status = response.statusCode();
         detail.put("status", String.valueOf(status));
         Map<String, String> headers = new LinkedHashMap<>();

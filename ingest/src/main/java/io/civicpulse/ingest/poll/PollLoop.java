@@ -81,12 +81,11 @@ public final class PollLoop implements AutoCloseable {
             return;
         } catch (Exception | Error e) {
             // A bug or an unexpected failure must not end the loop; the poller's own handling logs its failures,
-            // so this is only for what escaped it.
+            // so this is only for what escaped it. That includes an OutOfMemoryError: the poll that hit it (a huge
+            // body, a zip bomb) has let go of its memory by now, and a rethrown error would end this loop for good
+            // while every other feed goes on.
             log.error("poll of {} failed unexpectedly", name, e);
             ok = false;
-            if (e instanceof VirtualMachineError vme) {
-                throw vme;
-            }
         }
         int failures = ok ? 0 : consecutiveFailures.incrementAndGet();
         if (ok) {

@@ -37,7 +37,11 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.civicpulse.ingest.city.FeedEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.civicpulse.ingest.poll.FeedFetcher;
+import io.civicpulse.ingest.poll.UrlPolicy;
 import io.civicpulse.ingest.poll.FetchException;
 import io.civicpulse.ingest.publish.StateChangeLog;
 import io.civicpulse.ingest.replay.RecordingLayout.FeedPath;
@@ -61,6 +65,8 @@ import io.civicpulse.ingest.simulator.SimulatorServer.FeedUrls;
  * as fast as the simulator answers.
  */
 public final class FeedRecorder implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FeedRecorder.class);
 
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Duration STATIC_DEADLINE = Duration.ofMinutes(5);
@@ -387,7 +393,7 @@ public final class FeedRecorder implements AutoCloseable {
             JsonNode root = readJson(fetched.body());
             if (root != null) {
                 d.gbfsVersion = root.path("version").asText("2").startsWith("3") ? 3 : 2;
-                d.gbfsFiles = listedFiles(root, discoveryUrl);
+                d.gbfsFiles = listedFiles(root, new FeedEndpoint("recorder", discoveryUrl, d.source.interval()));
             }
             int version = d.gbfsVersion != null ? d.gbfsVersion : guess;
             storeIfChanged(FeedPath.gbfs(version, "gbfs"), fetched, true);
@@ -432,7 +438,7 @@ public final class FeedRecorder implements AutoCloseable {
     }
 
     /** The files a GBFS discovery lists (v3 {@code data.feeds}; v1/v2 the first language's), by name. */
-    private static Map<String, URI> listedFiles(JsonNode root, URI discoveryUrl) {
+    private static Map<String, URI> listedFiles(JsonNode root, FeedEndpoint discovery) {
         JsonNode data = root.path("data");
         JsonNode feeds = data.path("feeds");
         if (!feeds.isArray()) {
@@ -444,9 +450,11 @@ public final class FeedRecorder implements AutoCloseable {
             String name = f.path("name").asText("");
             if (!name.equals("gbfs") && RecordingLayout.GBFS_FILE.matcher(name).matches()) {
                 try {
-                    files.put(name, discoveryUrl.resolve(f.path("url").asText()));
-                } catch (IllegalArgumentException e) {
-                    // A file with an unusable URL cannot be recorded; the others can.
+                    files.put(name, UrlPolicy.listed(discovery, discovery.url(), f.path("url").asText()).url());
+                } catch (FetchException e) {
+                    // A file with an unusable URL, or one where the recorder must not go (file:, another host),
+                    // is not recorded; the others are.
+                    log.warn("not recording {}: {}", name, e.getMessage());
                 }
             }
         }

@@ -183,4 +183,68 @@ class CityConfigTest {
         Files.writeString(file, "city.id=sofia\ncity.time-zone=Europe/Sofia\n" + population);
         return CityConfig.load(file);
     }
+
+    private static CityConfig parse(String... lines) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("city.id", "sofia");
+        p.setProperty("city.time-zone", "Europe/Sofia");
+        for (String line : lines) {
+            p.setProperty(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1));
+        }
+        return CityConfig.fromProperties(p);
+    }
+
+    @Test
+    void aFeedCredentialComesFromTheCityFileAndNeverShowsInTheFeedOrItsUrl() {
+        CityConfig city = parse("gtfsrt.alerts.url=https://rt.example.org/alerts.pb",
+                "gtfsrt.alerts.auth.header=X-Api-Key", "gtfsrt.alerts.auth.value=s3cr3t");
+
+        FeedEndpoint feed = city.realtimeFeeds().get(0);
+        assertThat(feed.secret()).isEqualTo(FeedSecret.header("X-Api-Key", "s3cr3t"));
+        assertThat(feed.url().toString()).doesNotContain("s3cr3t");
+        assertThat(city.toString()).doesNotContain("s3cr3t");
+    }
+
+    @Test
+    void aCredentialWithoutAPlaceToGoIsAClearError() {
+        assertThatThrownBy(() -> parse("gbfs.bikes.url=https://gbfs.example.org/gbfs.json",
+                "gbfs.bikes.auth.value=s3cr3t"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gbfs.bikes.auth.header")
+                .hasMessageNotContaining("s3cr3t");
+    }
+
+    @Test
+    void allowedHostsAndTheEntityCapApplyToEveryFeedAndCanBeWidenedPerFeed() {
+        CityConfig city = parse("feed.allowed-hosts=cdn.example.org", "feed.max-entities=500",
+                "gbfs.bikes.url=https://gbfs.example.org/gbfs.json", "gbfs.bikes.allowed-hosts=*.bikes.example.org",
+                "gbfs.bikes.max-entities=20000");
+
+        FeedEndpoint bikes = city.gbfsFeeds().get(0);
+        assertThat(bikes.allowedHosts()).containsExactlyInAnyOrder("cdn.example.org", "*.bikes.example.org");
+        assertThat(bikes.maxEntities()).isEqualTo(20000);
+        assertThat(parse("gbfs.x.url=https://a.example.org/gbfs.json").gbfsFeeds().get(0).allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void districtBoundariesLargerThanTheCapAreRefusedUnread() {
+        String geoJson = """
+                {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "sredets"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[23.31, 42.68], [23.34, 42.68], [23.34, 42.70],
+                 [23.31, 42.70], [23.31, 42.68]]]}}], "padding": "%s"}""".formatted("x".repeat(4096));
+        try (io.civicpulse.ingest.poll.FeedServer server = new io.civicpulse.ingest.poll.FeedServer()) {
+            server.serve("/districts.geojson", geoJson.getBytes(StandardCharsets.UTF_8), "application/geo+json");
+
+            assertThatThrownBy(() -> parse("districts.geojson=" + server.url("/districts.geojson"),
+                    "districts.max-bytes=1024"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 1024 bytes");
+        }
+    }
+
+    @Test
+    void aDistrictsFileLargerThanTheCapIsRefusedUnread() throws IOException {
+        Path file = Files.writeString(dir.resolve("big.geojson"), "{\"padding\": \"" + "x".repeat(4096) + "\"}");
+
+        assertThatThrownBy(() -> parse("districts.geojson=" + file.toUri(), "districts.max-bytes=1024"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("more than 1024 bytes");
+    }
 }

@@ -266,4 +266,66 @@ class GbfsPollerTest {
         assertThat(free.getVehicleTypeId()).isEqualTo("abc123");
         assertThat(free.getNumVehiclesAvailable()).isEqualTo(1);
     }
+
+    /** The v2.3 system with station_status listed at another URL. */
+    private void serveV23WithStationStatusAt(String url) {
+        serveV23(stationStatusV23());
+        String discovery = new String(server.body("/gbfs.json"), StandardCharsets.UTF_8);
+        serve("/gbfs.json", discovery.replace(server.url("/station_status.json").toString(), url));
+    }
+
+    @Test
+    void aFileUrlListedByTheDiscoveryFileIsNeverRead(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path environ = Files.writeString(dir.resolve("environ"), "AWS_SECRET_ACCESS_KEY=hunter2\n");
+        serveV23WithStationStatusAt(environ.toUri().toString());
+
+        poller(sofia).poll();
+
+        assertThat(kafka.deadLetters()).noneSatisfy(l -> assertThat(l.toString()).contains("hunter2"));
+        assertThat(deadLetters("url.not-allowed")).singleElement()
+                .satisfies(l -> assertThat(l.getOrigin()).startsWith("file:"));
+        // The other files of the system still flow.
+        assertThat(kafka.records(Topics.SHARED_VEHICLE_AVAILABILITY)).extracting(MockKafka.Sent::key)
+                .contains("sofia/nextbike_bg/b1");
+    }
+
+    @Test
+    void aUrlListedOnAnotherHostIsNotFetched() {
+        serveV23WithStationStatusAt(server.url("/station_status.json").toString().replace("127.0.0.1", "localhost"));
+
+        poller(sofia).poll();
+
+        assertThat(server.requests("/station_status.json")).isZero();
+        assertThat(deadLetters("url.not-allowed")).hasSize(1);
+    }
+
+    @Test
+    void aUrlListedOnAHostTheCityAllowsIsFetched() {
+        serveV23WithStationStatusAt(server.url("/station_status.json").toString().replace("127.0.0.1", "localhost"));
+        GbfsPoller poller = new GbfsPoller(sofia, new FeedEndpoint("nextbike-sofia", server.url("/gbfs.json"),
+                Duration.ofSeconds(30), Duration.ofSeconds(2)).withAllowedHosts(java.util.Set.of("localhost")),
+                FeedFetcher.create(clock), kafka.publisher, kafka.deadLetters, kafka.metrics, new StateChangeLog(),
+                clock);
+
+        assertThat(poller.poll()).isTrue();
+
+        assertThat(server.requests("/station_status.json")).isEqualTo(1);
+    }
+
+    @Test
+    void theFeedsCredentialIsSentButNeverReachesADeadLetter() {
+        server.fail("/gbfs.json", 403, "key s3cr3t-k3y is not valid here".getBytes(StandardCharsets.UTF_8));
+        GbfsPoller poller = new GbfsPoller(sofia, new FeedEndpoint("nextbike-sofia", server.url("/gbfs.json"),
+                Duration.ofSeconds(30), Duration.ofSeconds(2)).withSecret(
+                io.civicpulse.ingest.city.FeedSecret.query("key", "s3cr3t-k3y")), FeedFetcher.create(clock),
+                kafka.publisher, kafka.deadLetters, kafka.metrics, new StateChangeLog(), clock);
+
+        assertThat(poller.poll()).isFalse();
+
+        assertThat(server.lastQuery("/gbfs.json")).isEqualTo("key=s3cr3t-k3y");
+        assertThat(kafka.deadLetters()).isNotEmpty().allSatisfy(l -> {
+            assertThat(l.toString()).doesNotContain("s3cr3t-k3y");
+            assertThat(new String(l.getPayload().array(), StandardCharsets.UTF_8)).contains("key *** is not valid");
+        });
+    }
 }

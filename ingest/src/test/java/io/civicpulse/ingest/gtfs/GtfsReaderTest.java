@@ -176,4 +176,46 @@ class GtfsReaderTest {
         assertThat(schedule.runsOn(stba, LocalDate.of(2007, 6, 4))).isFalse();
         assertThat(schedule.runsOn(stba, LocalDate.of(2007, 6, 5))).isTrue();
     }
+
+    private static final GtfsReader.Limits SMALL = new GtfsReader.Limits(1024 * 1024, 1000, 200);
+
+    private static String repeat(String s, int times) {
+        return s.repeat(times);
+    }
+
+    @Test
+    void aZipBombIsRefusedOnceItInflatesPastTheCap() throws IOException {
+        // 32 MB of blank lines deflate to about 32 KB; a real bomb is the same at a thousand times the scale.
+        Path zip = GtfsZip.sofiaLike().file("stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,"
+                + "stop_sequence\n" + repeat("\n", 32 * 1024 * 1024)).writeTo(dir.resolve("bomb.zip"));
+        assertThat(Files.size(zip)).isLessThan(1024 * 1024);
+
+        assertThatThrownBy(() -> GtfsReader.read(zip, "v1", SMALL))
+                .isInstanceOfSatisfying(GtfsException.class, e -> assertThat(e.reason()).isEqualTo("gtfs.too-large"));
+    }
+
+    @Test
+    void aFileWithMoreRowsThanTheCapIsRefused() {
+        Path zip = GtfsZip.sofiaLike().file("stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
+                + repeat("S,x,42.6,23.3\n", 1001)).writeTo(dir.resolve("rows.zip"));
+
+        assertThatThrownBy(() -> GtfsReader.read(zip, "v1", SMALL))
+                .isInstanceOfSatisfying(GtfsException.class, e -> assertThat(e.reason()).isEqualTo("gtfs.too-large"));
+    }
+
+    @Test
+    void aFieldLongerThanTheCapIsRefusedBeforeItFillsMemory() {
+        // A quote that never closes swallows the rest of the file into one field.
+        Path zip = GtfsZip.sofiaLike().file("routes.txt", "route_id,route_short_name,route_type\nA94,\""
+                + repeat("x", 10_000) + "\n3\n").writeTo(dir.resolve("field.zip"));
+
+        assertThatThrownBy(() -> GtfsReader.read(zip, "v1", SMALL))
+                .isInstanceOfSatisfying(GtfsException.class, e -> assertThat(e.reason()).isEqualTo("gtfs.too-large"));
+    }
+
+    @Test
+    void aFeedWithinTheCapsIsRead() throws GtfsException {
+        assertThat(GtfsReader.read(GtfsZip.sofiaLike().writeTo(dir.resolve("ok.zip")), "v1", SMALL).schedule()
+                .tripCount()).isEqualTo(3);
+    }
 }

@@ -479,4 +479,20 @@ class GtfsRtPollerTest {
         assertThat(kafka.metrics.snapshot()).containsEntry("feed-age-seconds{feed=realtime}", 30.0);
         assertThat(kafka.metrics.publishedCount(Topics.VEHICLE_POSITIONS.name())).isEqualTo(1);
     }
+
+    @Test
+    void aFeedWithMoreEntitiesThanTheCapIsRefusedWholeAndNothingPublished() {
+        GtfsRtPoller capped = new GtfsRtPoller(city, new FeedEndpoint("realtime", server.url("/rt"),
+                Duration.ofSeconds(10), Duration.ofMillis(500)).withMaxEntities(2), FeedFetcher.create(clock),
+                () -> schedule, kafka.publisher, kafka.deadLetters, kafka.metrics, new StateChangeLog(), clock,
+                Duration.ofMinutes(2));
+        long t = sofia("2025-06-10T08:05:00");
+        serve(feed(t, vehicle("v1", "A94-1", 42.69, 23.32, t), vehicle("v2", "A94-1", 42.69, 23.32, t),
+                vehicle("v3", "A94-1", 42.69, 23.32, t)));
+
+        assertThat(capped.poll()).isFalse();
+
+        assertThat(kafka.values(Topics.VEHICLE_POSITIONS)).isEmpty();
+        assertThat(onlyDeadLetter("gtfsrt.too-many-entities").getMessage()).contains("more than 2");
+    }
 }

@@ -255,7 +255,7 @@ class Open311PollerTest {
                 .hasMessageContaining("Leading zeroes");
         assertThat(deadLetters()).singleElement().satisfies(d -> {
             assertThat(d.getReason()).isEqualTo("json.invalid");
-            assertThat(d.getPayloadSize()).isEqualTo(Files.size(sample));
+            assertThat(d.getHeaders()).containsEntry("bodyBytes", String.valueOf(Files.size(sample)));
         });
         assertThat(requestEvents()).isEmpty();
     }
@@ -277,5 +277,62 @@ class Open311PollerTest {
         assertThat(deadLetters()).isEmpty();
         assertThat(requestEvents()).isNotEmpty().allMatch(e -> e.getCity().equals("sf"));
         assertThat(publisher.values(Topics.CITY_SERVICES)).isNotEmpty();
+    }
+
+    private static final String PERSONAL = "\"first_name\":\"Jane\",\"email\":\"jane.doe@example.org\","
+            + "\"phone\":\"+359888123456\",\"address\":\"ul. Tsar Shishman 12, ap. 4\","
+            + "\"description\":\"Jane Doe here, call me back\",\"status_notes\":\"Called Jane Doe\"";
+
+    @Test
+    void personalFieldsOfARequestNeverReachTheDeadLetterOrThePublishedRecord() throws Exception {
+        endpoint.requestsOverride = "[{\"service_request_id\":\"1\",\"status\":\"open\",\"service_code\":"
+                + "\"pothole\",\"requested_datetime\":\"2026-11-26T08:00:00Z\",\"lat\":42.6912345,"
+                + "\"long\":23.3198765," + PERSONAL + "},"
+                + "{\"service_request_id\":\"2\",\"service_code\":\"pothole\","
+                + "\"requested_datetime\":\"2026-11-26T08:00:00Z\"," + PERSONAL + "}]";
+
+        poller().pollOnce();
+
+        ServiceRequestEvent published = requestEvents().get(0);
+        assertThat(published.toString()).doesNotContain("Jane", "jane", "359888", "Shishman");
+        assertThat(published.getDescription()).isNull();
+        assertThat(published.getStatusNotes()).isNull();
+        assertThat(published.getAddress()).isNull();
+        assertThat(published.getLatitude()).isEqualTo(42.691);
+        assertThat(published.getLongitude()).isEqualTo(23.320);
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.toString()).doesNotContain("Jane", "jane", "359888", "Shishman");
+            assertThat(d.getReason()).isEqualTo("open311.field-missing");
+            assertThat(d.getHeaders()).containsEntry("field", "status").containsEntry("serviceRequestId", "2");
+        });
+    }
+
+    @Test
+    void freeTextIsKeptOnlyWhenTheCitySaysSo() throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("open311.url", endpoint.baseUrl().toString());
+        p.setProperty("open311.keep-free-text", "true");
+        endpoint.requestsOverride = "[{\"service_request_id\":\"1\",\"status\":\"open\",\"service_code\":"
+                + "\"pothole\",\"requested_datetime\":\"2026-11-26T08:00:00Z\"," + PERSONAL + "}]";
+
+        poller(Open311Poller.Settings.fromProperties(p).orElseThrow()).pollOnce();
+
+        assertThat(requestEvents().get(0).getDescription()).isEqualTo("Jane Doe here, call me back");
+    }
+
+    @Test
+    void aResponseLargerThanTheCapIsRefusedWithoutBeingParsed() {
+        String padding = "x".repeat((int) Open311Poller.Settings.DEFAULT_MAX_BODY_BYTES);
+        endpoint.requestsOverride = "[{\"service_request_id\":\"1\",\"status\":\"open\",\"service_code\":"
+                + "\"pothole\",\"requested_datetime\":\"2026-11-26T08:00:00Z\",\"padding\":\"" + padding
+                + "\"}]";
+
+        assertThatThrownBy(() -> poller().pollOnce()).isInstanceOf(Open311Poller.PollFailed.class);
+
+        assertThat(requestEvents()).isEmpty();
+        assertThat(deadLetters()).singleElement().satisfies(d -> {
+            assertThat(d.getReason()).isEqualTo("feed.too-large");
+            assertThat(d.getPayload()).isNull();
+        });
     }
 }

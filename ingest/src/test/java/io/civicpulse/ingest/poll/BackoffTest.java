@@ -16,15 +16,28 @@ class BackoffTest {
     }
 
     @Test
-    void eachConsecutiveFailureDoublesTheDelay() {
-        assertThat(backoff.delay(1)).isEqualTo(Duration.ofSeconds(20));
-        assertThat(backoff.delay(2)).isEqualTo(Duration.ofSeconds(40));
-        assertThat(backoff.delay(3)).isEqualTo(Duration.ofSeconds(80));
+    void aFailedFirstFetchOfASlowFeedIsRetriedWithinSeconds() {
+        Backoff staticFeed = new Backoff(Duration.ofHours(6), Duration.ofMinutes(5));
+
+        assertThat(staticFeed.delay(1)).isEqualTo(Backoff.DEFAULT_BASE);
+        assertThat(Backoff.DEFAULT_BASE).isLessThanOrEqualTo(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void eachConsecutiveFailureDoublesTheDelayFromTheBase() {
+        assertThat(backoff.delay(1)).isEqualTo(Backoff.DEFAULT_BASE);
+        assertThat(backoff.delay(2)).isEqualTo(Backoff.DEFAULT_BASE.multipliedBy(2));
+        assertThat(backoff.delay(3)).isEqualTo(Backoff.DEFAULT_BASE.multipliedBy(4));
     }
 
     @Test
     void theDelayNeverExceedsTheCapHoweverLongTheFeedIsDown() {
-        assertThat(backoff.delay(5)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(backoff.delay(10)).isEqualTo(Duration.ofMinutes(5));
         assertThat(backoff.delay(10_000)).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void aCapBelowTheBaseWins() {
+        assertThat(new Backoff(Duration.ofMillis(5), Duration.ofMillis(40)).delay(1)).isEqualTo(Duration.ofMillis(40));
     }
 }

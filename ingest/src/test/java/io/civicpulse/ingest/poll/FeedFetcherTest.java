@@ -155,4 +155,71 @@ class FeedFetcherTest {
         assertThat(Files.readAllBytes(target)).containsExactly(9, 9);
         assertThat(fetched.version()).hasSize(64);
     }
+
+    @Test
+    void aRedirectToAHostTheFeedDoesNotAllowIsRefused() {
+        try (FeedServer feeds = new FeedServer()) {
+            feeds.serve("/elsewhere.pb", "x".getBytes(StandardCharsets.UTF_8), "application/x-protobuf");
+            // The same server under another name: "localhost" is not the feed's host "127.0.0.1".
+            feeds.redirect("/feed.pb", URI.create(feeds.url("/elsewhere.pb").toString().replace("127.0.0.1",
+                    "localhost")));
+            FeedEndpoint feed = new FeedEndpoint("test", feeds.url("/feed.pb"), Duration.ofSeconds(1),
+                    Duration.ofSeconds(5));
+
+            assertThatThrownBy(() -> fetcher.fetch(feed, FeedFetcher.Validators.NONE))
+                    .isInstanceOfSatisfying(FetchException.class, e -> assertThat(e.reason())
+                            .isEqualTo("url.not-allowed"));
+            assertThat(feeds.requests("/elsewhere.pb")).isZero();
+        }
+    }
+
+    @Test
+    void aRedirectToAnAllowedHostIsFollowed() throws Exception {
+        try (FeedServer feeds = new FeedServer()) {
+            feeds.serve("/elsewhere.pb", "x".getBytes(StandardCharsets.UTF_8), "application/x-protobuf");
+            feeds.redirect("/feed.pb", URI.create(feeds.url("/elsewhere.pb").toString().replace("127.0.0.1",
+                    "localhost")));
+            FeedEndpoint feed = new FeedEndpoint("test", feeds.url("/feed.pb"), Duration.ofSeconds(1),
+                    Duration.ofSeconds(5)).withAllowedHosts(java.util.Set.of("localhost"));
+
+            assertThat(fetcher.fetch(feed, FeedFetcher.Validators.NONE)).isInstanceOf(FeedFetcher.Fetched.class);
+        }
+    }
+
+    @Test
+    void aSecretHeaderIsSentButRedactedFromTheFailureItCausedWhenEchoed() {
+        try (FeedServer feeds = new FeedServer()) {
+            feeds.fail("/feed.pb", 401, "invalid key s3cr3t-k3y".getBytes(StandardCharsets.UTF_8));
+            FeedEndpoint feed = new FeedEndpoint("test", feeds.url("/feed.pb"), Duration.ofSeconds(1),
+                    Duration.ofSeconds(5)).withSecret(io.civicpulse.ingest.city.FeedSecret.header("X-Api-Key",
+                    "s3cr3t-k3y"));
+
+            assertThatThrownBy(() -> fetcher.fetch(feed, FeedFetcher.Validators.NONE))
+                    .isInstanceOfSatisfying(FetchException.class, e -> {
+                        assertThat(e.getMessage()).doesNotContain("s3cr3t-k3y");
+                        assertThat(e.detail().toString()).doesNotContain("s3cr3t-k3y");
+                        assertThat(new String(e.body(), StandardCharsets.UTF_8)).doesNotContain("s3cr3t-k3y")
+                                .contains("invalid key");
+                    });
+            assertThat(feeds.lastHeader("/feed.pb", "X-Api-Key")).isEqualTo("s3cr3t-k3y");
+        }
+    }
+
+    @Test
+    void aSecretQueryParameterIsAddedOnlyToTheRequest() throws Exception {
+        try (FeedServer feeds = new FeedServer()) {
+            feeds.fail("/feed.pb", 500, "down".getBytes(StandardCharsets.UTF_8));
+            FeedEndpoint feed = new FeedEndpoint("test", URI.create(feeds.url("/feed.pb") + "?format=pb"),
+                    Duration.ofSeconds(1), Duration.ofSeconds(5))
+                    .withSecret(io.civicpulse.ingest.city.FeedSecret.query("key", "s3cr3t k3y"));
+
+            assertThatThrownBy(() -> fetcher.fetch(feed, FeedFetcher.Validators.NONE))
+                    .isInstanceOfSatisfying(FetchException.class, e -> {
+                        assertThat(e.getMessage()).doesNotContain("s3cr3t").contains("format=pb");
+                        assertThat(e.detail().toString()).doesNotContain("s3cr3t");
+                    });
+            assertThat(feeds.lastQuery("/feed.pb")).isEqualTo("format=pb&key=s3cr3t+k3y");
+            assertThat(feed.toString()).doesNotContain("s3cr3t");
+        }
+    }
 }

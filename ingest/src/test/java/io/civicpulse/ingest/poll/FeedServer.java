@@ -19,13 +19,15 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class FeedServer implements AutoCloseable {
 
-    private record Response(int status, byte[] body, String contentType, boolean hang) {
+    private record Response(int status, byte[] body, String contentType, boolean hang, String location) {
     }
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final Map<String, Response> responses = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private final Map<String, com.sun.net.httpserver.Headers> lastHeaders = new ConcurrentHashMap<>();
+    private final Map<String, String> lastQuery = new ConcurrentHashMap<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public FeedServer() {
@@ -37,6 +39,8 @@ public final class FeedServer implements AutoCloseable {
         server.createContext("/", exchange -> {
             String path = exchange.getRequestURI().getPath();
             requests.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+            lastHeaders.put(path, exchange.getRequestHeaders());
+            lastQuery.put(path, String.valueOf(exchange.getRequestURI().getRawQuery()));
             Response response = responses.get(path);
             if (response == null) {
                 exchange.sendResponseHeaders(404, -1);
@@ -47,6 +51,9 @@ public final class FeedServer implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
             } else {
+                if (response.location() != null) {
+                    exchange.getResponseHeaders().add("Location", response.location());
+                }
                 if (response.contentType() != null) {
                     exchange.getResponseHeaders().add("Content-Type", response.contentType());
                 }
@@ -64,16 +71,37 @@ public final class FeedServer implements AutoCloseable {
     }
 
     public void serve(String path, byte[] body, String contentType) {
-        responses.put(path, new Response(200, body, contentType, false));
+        responses.put(path, new Response(200, body, contentType, false, null));
     }
 
     public void fail(String path, int status, byte[] body) {
-        responses.put(path, new Response(status, body, "text/plain", false));
+        responses.put(path, new Response(status, body, "text/plain", false, null));
+    }
+
+    /** The body last set for the path. */
+    public byte[] body(String path) {
+        return responses.get(path).body();
+    }
+
+    /** The path answers 302 with this Location. */
+    public void redirect(String path, URI location) {
+        responses.put(path, new Response(302, new byte[0], null, false, location.toString()));
+    }
+
+    /** A request header of the last request to the path; null when absent or never requested. */
+    public String lastHeader(String path, String name) {
+        com.sun.net.httpserver.Headers headers = lastHeaders.get(path);
+        return headers == null ? null : headers.getFirst(name);
+    }
+
+    /** The raw query string of the last request to the path ("null" when it had none). */
+    public String lastQuery(String path) {
+        return lastQuery.get(path);
     }
 
     /** The path accepts the request and never answers. */
     public void hang(String path) {
-        responses.put(path, new Response(0, new byte[0], null, true));
+        responses.put(path, new Response(0, new byte[0], null, true, null));
     }
 
     public int requests(String path) {

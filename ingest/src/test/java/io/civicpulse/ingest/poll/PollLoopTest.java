@@ -48,4 +48,19 @@ class PollLoopTest {
             assertThat(loop.nextDelay()).isEqualTo(Duration.ofMillis(5));
         }
     }
+
+    @Test
+    void anOutOfMemoryErrorInOnePollDoesNotEndTheLoop() {
+        AtomicInteger polls = new AtomicInteger();
+        try (PollLoop loop = PollLoop.start("test", scheduler, new Backoff(Duration.ofMillis(5), Duration.ofMillis(10)),
+                () -> {
+                    if (polls.incrementAndGet() == 1) {
+                        // What inflating a zip bomb ends in; the next poll may well fit in memory again.
+                        throw new OutOfMemoryError("Java heap space");
+                    }
+                    return true;
+                })) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> polls.get() >= 3);
+        }
+    }
 }

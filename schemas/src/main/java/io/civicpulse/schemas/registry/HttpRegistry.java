@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.civicpulse.schemas.registry.RegistryClientConfig.Endpoint;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,6 +20,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.apache.avro.Schema;
@@ -39,6 +45,8 @@ final class HttpRegistry implements RegistryBackend {
     static final String ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9,"
             + " application/json; qs=0.5";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Far above any schema or subject list; a registry (or whatever answers in its place) sending more is refused. */
+    static final int MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
     /** A 2xx answer and where it came from, for messages about its content. */
     private record Answer(String request, JsonNode body) {
@@ -157,10 +165,18 @@ final class HttpRegistry implements RegistryBackend {
                 Endpoint endpoint = endpoints.get(index);
                 URI uri = endpoint.resolve(path);
                 String request = method + " " + uri;
-                HttpResponse<String> response;
+                int status;
+                String answer;
                 try {
-                    response = http.send(request(endpoint, uri, method, body),
-                            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                    HttpResponse<InputStream> response = http.send(request(endpoint, uri, method, body),
+                            HttpResponse.BodyHandlers.ofInputStream());
+                    status = response.statusCode();
+                    answer = readCapped(response.body(), config.requestTimeout());
+                } catch (ResponseTooLarge e) {
+                    // Not transient: the same request gets the same oversized answer.
+                    throw new SchemaRegistryException(request + " answered more than " + MAX_RESPONSE_BYTES
+                            + " bytes; refused unread", SchemaRegistryException.NO_STATUS,
+                            SchemaRegistryException.NO_STATUS, null, uri.toString(), e);
                 } catch (HttpTimeoutException e) {
                     failures.put(uri.toString(), "timed out: " + describe(e));
                     lastStatus = SchemaRegistryException.NO_STATUS;
@@ -176,15 +192,14 @@ final class HttpRegistry implements RegistryBackend {
                     throw new SchemaRegistryException(request + " was interrupted", SchemaRegistryException.NO_STATUS,
                             SchemaRegistryException.NO_STATUS, null, uri.toString(), e);
                 }
-                int status = response.statusCode();
                 if (status >= 200 && status < 300) {
                     preferredEndpoint.set(index);
-                    return new Answer(request, parseJson(response.body(), request, uri, status));
+                    return new Answer(request, parseJson(answer, request, uri, status));
                 }
-                JsonNode error = parseErrorBody(response.body());
+                JsonNode error = parseErrorBody(answer);
                 int errorCode = error.path("error_code").asInt(SchemaRegistryException.NO_STATUS);
                 String registryMessage = error.hasNonNull("message") ? error.get("message").asText()
-                        : abbreviate(response.body());
+                        : abbreviate(answer);
                 if (status == 429 || status >= 500) {
                     failures.put(uri.toString(), "HTTP " + status
                             + (registryMessage == null ? "" : ": " + registryMessage));
@@ -238,6 +253,54 @@ final class HttpRegistry implements RegistryBackend {
                     .method(method, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         }
         return builder.build();
+    }
+
+    private static final class ResponseTooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ResponseTooLarge() {
+            super("response larger than " + MAX_RESPONSE_BYTES + " bytes");
+        }
+    }
+
+    /** Closes response streams whose deadline passed, the one way to unblock a read from a stalled registry. */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "civicpulse-registry-deadline");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The body as text, read up to {@link #MAX_RESPONSE_BYTES} within {@code deadline}: the request timeout ends
+     * when the headers arrive, and a registry (or a proxy in its place) sending without end must cost neither
+     * the heap nor the producer's thread.
+     */
+    private static String readCapped(InputStream in, Duration deadline) throws IOException {
+        AtomicBoolean expired = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            expired.set(true);
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // The read fails either way.
+            }
+        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
+        try (in) {
+            byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+            if (bytes.length > MAX_RESPONSE_BYTES) {
+                throw new ResponseTooLarge();
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (ResponseTooLarge e) {
+            throw e;
+        } catch (IOException e) {
+            if (expired.get()) {
+                throw new HttpTimeoutException("response body not complete within " + deadline.toMillis() + " ms");
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+        }
     }
 
     private static JsonNode parseJson(String body, String request, URI uri, int status) {

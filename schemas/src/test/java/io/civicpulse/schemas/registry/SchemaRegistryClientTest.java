@@ -472,4 +472,14 @@ class SchemaRegistryClientTest {
                 .hasMessageContaining(registry.url() + REGISTER)
                 .hasMessageContaining("not JSON");
     }
+
+    @Test
+    void anAnswerLargerThanTheCapIsRefusedUnread() {
+        String padding = "x".repeat(HttpRegistry.MAX_RESPONSE_BYTES);
+        registry.on("GET", "/schemas/ids/3", Reply.ok("{\"schema\":\"\\\"string\\\"\",\"padding\":\"" + padding
+                + "\"}"));
+
+        assertThatThrownBy(() -> client().schemaById(3)).isInstanceOf(SchemaRegistryException.class)
+                .hasMessageContaining("more than " + HttpRegistry.MAX_RESPONSE_BYTES + " bytes");
+    }
 }
