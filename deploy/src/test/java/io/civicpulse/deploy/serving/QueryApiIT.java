@@ -311,8 +311,16 @@ class QueryApiIT {
         String path = "/api/v1/indicators?city=" + CITY + "&indicator=gov.e-payment-share&scope=city&window=PT1H";
         await("either instance answers for the city").atMost(Duration.ofSeconds(120)).until(() -> instances.stream()
                 .allMatch(i -> i.client().get(path).status() == 200));
+        String entity = "urn:ngsi-ld:KeyPerformanceIndicator:" + CITY + ":gov.e-payment-share:city:PT1H";
         for (Instance instance : instances) {
             assertThat(instance.client().ok(path).path("values").get(0).path("kpiValue").asDouble()).isEqualTo(75.0);
+            // Lists over every city gather every instance's share.
+            assertThat(instance.client().ok("/api/v1/cities").path("cities").findValuesAsText("city"))
+                    .contains(CITY, PROBE);
+            assertThat(instance.client().ok("/api/v1/indicators?indicator=gov.e-payment-share&scope=city&window=PT1H")
+                    .path("values").findValuesAsText("city")).contains(CITY, PROBE);
+            assertThat(instance.client().ok("/ngsi-ld/v1/entities?type=KeyPerformanceIndicator&limit=1000")
+                    .findValuesAsText("id")).contains(entity);
         }
         // Exactly one of them holds the city; the other fetched it from there.
         KeyQueryMetadata owner = second.engine().kafkaStreams().queryMetadataForKey(

@@ -295,15 +295,16 @@ public final class ApiServer implements AutoCloseable {
     private void entities(Context ctx) {
         Attached now = running();
         String type = ctx.queryParam("type");
-        int limit = boundedInt(ctx, "limit", 100, 1000);
-        int offset = boundedInt(ctx, "offset", 0, Integer.MAX_VALUE);
+        // A forwarded request is one instance's share of a list: all of it, paged by the instance that asked.
+        int limit = forwarded(ctx) ? Integer.MAX_VALUE : boundedInt(ctx, "limit", 100, 1000);
+        int offset = forwarded(ctx) ? 0 : boundedInt(ctx, "offset", 0, Integer.MAX_VALUE);
         Map<String, JsonNode> byId = new java.util.TreeMap<>();
         if (type == null || type.equals(KpiEntities.TYPE)) {
             KpiEntities.toEntities(now.local().latest("", value -> true))
                     .forEach(entity -> byId.put(entity.path("id").asText(), entity));
             if (!forwarded(ctx)) {
                 // Every entity of the other instances, then one page of the whole: ids sort the same everywhere.
-                String all = ctx.path() + "?type=" + KpiEntities.TYPE + "&limit=" + Integer.MAX_VALUE;
+                String all = ctx.path() + "?type=" + KpiEntities.TYPE;
                 for (HostInfo host : now.router().others()) {
                     now.router().ask(host, all).filter(answer -> answer.status() == 200)
                             .ifPresent(answer -> parse(answer.body())
@@ -312,7 +313,7 @@ public final class ApiServer implements AutoCloseable {
             }
         }
         ArrayNode page = JsonViews.MAPPER.createArrayNode();
-        byId.values().stream().skip(offset).limit(forwarded(ctx) ? Integer.MAX_VALUE : limit).forEach(page::add);
+        byId.values().stream().skip(offset).limit(limit).forEach(page::add);
         ctx.header("NGSILD-Results-Count", String.valueOf(byId.size()));
         ctx.contentType(KpiEntities.MEDIA_TYPE).result(page.toString());
     }
