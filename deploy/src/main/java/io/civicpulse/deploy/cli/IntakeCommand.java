@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "intake", mixinStandardHelpOptions = true,
         description = {"Serves POST /v1/events for e-service sessions, payments, open-data access and catalogue"
                 + " changes, publishing them to Kafka; answers 202 only once Kafka has acknowledged them.",
-                "API keys come from CIVICPULSE_INTAKE_API_KEYS (comma-separated; sha256:<hex> or clear, optionally"
-                        + " name=key) or civicpulse.intake.api.keys in --config."})
+                "API keys come from CIVICPULSE_INTAKE_API_KEYS (comma-separated name:sha256:<hex> or name:<clear key of"
+                        + " at least 16 characters>; the name is optional) or civicpulse.intake.api.keys in --config."})
 final class IntakeCommand implements Callable<Integer> {
 
     static final String READY_MARKER = "Intake listening on ";

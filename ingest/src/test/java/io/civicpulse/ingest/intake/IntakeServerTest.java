@@ -42,7 +42,7 @@ class IntakeServerTest {
     private IntakeServer server;
 
     private IntakeServer start(IntakeServer.Settings settings) throws Exception {
-        server = new IntakeServer(settings, ApiKeys.parse("portal=" + ApiKeys.hashedForm(KEY)), sink, metrics,
+        server = new IntakeServer(settings, ApiKeys.parse("portal:" + ApiKeys.hashedForm(KEY)), sink, metrics,
                 Clock.fixed(IntakeEventParserTest.NOW, ZoneOffset.UTC)).start();
         return server;
     }
