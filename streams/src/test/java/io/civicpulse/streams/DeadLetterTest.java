@@ -117,6 +117,26 @@ class DeadLetterTest {
     }
 
     @Test
+    void undeserializableRecordNearTheSizeLimitMakesADeadLetterWellUnderIt() throws Exception {
+        // A near-1 MB input: a 450 KB key and 450 KB of headers. Copied whole, its dead letter
+        // was over Kafka's 1 MB limit, so the production handler failed the task on every restart.
+        String key = "sofia/" + "k".repeat(450_000);
+        org.apache.kafka.common.header.internals.RecordHeaders headers =
+                new org.apache.kafka.common.header.internals.RecordHeaders();
+        for (int i = 0; i < 450; i++) {
+            headers.add("h" + i, "v".repeat(1000).getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] garbage = new byte[90_000];
+        kit.rawSessions.pipeInput(new org.apache.kafka.streams.test.TestRecord<>(key, garbage, headers, T));
+
+        DeadLetter deadLetter = onlyDeadLetter();
+        assertThat(deadLetter.getReason()).isEqualTo("event.undeserializable");
+        assertThat(deadLetter.toByteBuffer().remaining()).isLessThan(512 * 1024);
+        assertThat(deadLetter.getPayloadSize()).isEqualTo(garbage.length);
+        goodNeighbourIsCounted();
+    }
+
+    @Test
     void deadLetterIdIsDerivedFromReasonAndRecordCoordinates() {
         PaymentEvent payment = kit.payment("", null, true, T.plusSeconds(10));
         kit.send(payment);

@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "intake", mixinStandardHelpOptions = true,
         description = {"Serves POST /v1/events for e-service sessions, payments, open-data access and catalogue"
                 + " changes, publishing them to Kafka; answers 202 only once Kafka has acknowledged them.",
-                "API keys come from CIVICPULSE_INTAKE_API_KEYS (comma-separated; sha256:<hex> or clear, optionally"
-                        + " name=key) or civicpulse.intake.api.keys in --config."})
+                "API keys come from CIVICPULSE_INTAKE_API_KEYS (comma-separated name:sha256:<hex> or name:<clear key of"
+                        + " at least 16 characters>; the name is optional) or civicpulse.intake.api.keys in --config."})
 final class IntakeCommand implements Callable<Integer> {
 
     static final String READY_MARKER = "Intake listening on ";
@@ -46,15 +46,35 @@ final class IntakeCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "20", description = "Requests per second per API key before 429 (default ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--read-timeout", defaultValue = "10", paramLabel = "SECONDS",
+            description = "A connection that has not sent its whole request by then is closed (default ${DEFAULT-VALUE}).")
+    int readTimeoutSeconds;
+
+    @Option(names = "--request-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "One deadline for a whole request; a batch Kafka has not acknowledged by then gets 503 with"
+                    + " Retry-After (default ${DEFAULT-VALUE}).")
+    int requestTimeoutSeconds;
+
+    @Option(names = "--max-connections-per-client", defaultValue = "8",
+            description = "Requests in progress per client address before 429 (default ${DEFAULT-VALUE}).")
+    int maxConnectionsPerClient;
+
+    @Option(names = "--auth-failures-per-minute", defaultValue = "10",
+            description = "Failed authentications per client address per minute before its requests get 429"
+                    + " (default ${DEFAULT-VALUE}).")
+    int authFailuresPerMinute;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> settings = kafkaOptions.settings(spec);
         ApiKeys keys = ApiKeys.parse((String) settings.get("civicpulse.intake.api.keys"));
         IntakeServer.Settings defaults = IntakeServer.Settings.defaults();
-        IntakeServer.Settings serverSettings = new IntakeServer.Settings(host, port, maxBodyBytes, rate,
-                Math.max(1, (int) Math.ceil(rate * 2)), defaults.allowedClockSkew(), defaults.publishTimeout(),
-                defaults.threads());
+        IntakeServer.Settings serverSettings = defaults.withHost(host).withPort(port).withMaxBodyBytes(maxBodyBytes)
+                .withRate(rate, Math.max(1, (int) Math.ceil(rate * 2)))
+                .withTimeouts(Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(requestTimeoutSeconds))
+                .withConnectionLimits(defaults.threads(), defaults.maxConnections(), maxConnectionsPerClient)
+                .withAuthFailuresPerMinute(authFailuresPerMinute);
 
         KafkaEventSink sink = new KafkaEventSink(ClientSettings.clientOnly(settings), Clock.systemUTC(),
                 "http://" + host + ":" + port + "/v1/events");

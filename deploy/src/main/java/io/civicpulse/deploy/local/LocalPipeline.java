@@ -139,7 +139,7 @@ public final class LocalPipeline implements AutoCloseable {
         String configuredKeys = System.getenv("CIVICPULSE_INTAKE_API_KEYS");
         apiKey = randomKey();
         ApiKeys keys = ApiKeys.parse((configuredKeys == null || configuredKeys.isBlank() ? "" : configuredKeys + ",")
-                + "local-simulator=" + ApiKeys.hashedForm(apiKey));
+                + "local-simulator:" + ApiKeys.hashedForm(apiKey));
         KafkaEventSink sink = new KafkaEventSink(kafka, Clock.systemUTC(), "local intake");
         parts.add(sink);
         // The intake judges "in the future" by the simulation's clock, which may run faster than the wall's.

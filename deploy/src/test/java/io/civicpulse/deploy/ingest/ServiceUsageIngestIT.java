@@ -62,7 +62,7 @@ class ServiceUsageIngestIT {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         String base = new SimulatedOpen311(model, clock, 1000).register(server);
         server.start();
-        String key = "it-key";
+        String key = "it-key-0123456789";
         try (KafkaEventSink sink = new KafkaEventSink(kafka, Clock.systemUTC(), "it");
              IntakeServer intake = new IntakeServer(IntakeServer.Settings.defaults().withPort(0),
                      ApiKeys.parse(key), sink, new IntakeMetrics(), Clock.systemUTC()).start();

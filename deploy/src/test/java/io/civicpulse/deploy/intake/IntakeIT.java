@@ -33,14 +33,14 @@ import io.civicpulse.schemas.topics.Topics;
 /** {@code civicpulse intake} as a separate process against the real broker and registry. */
 class IntakeIT {
 
-    private static final String KEY = "intake-it-key";
+    private static final String KEY = "intake-it-key-0123456789";
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
     void killingTheIntakeRightAfterA202LosesNoAcceptedEvent() throws Exception {
         int port = freePort();
         String run = UUID.randomUUID().toString();
-        try (CliProcess intake = CliProcess.start(Map.of("CIVICPULSE_INTAKE_API_KEYS", "it=" + KEY),
+        try (CliProcess intake = CliProcess.start(Map.of("CIVICPULSE_INTAKE_API_KEYS", "it:" + KEY),
                 "intake", "--port", String.valueOf(port),
                 "--bootstrap-servers", SharedStack.get().bootstrapServers(),
                 "--schema-registry-url", SharedStack.get().registryUrl())) {

@@ -63,12 +63,12 @@ class EngineCrashIT {
         Instant killedDuring = firstHour.plus(Duration.ofMinutes(15));
         try (KafkaEventSink sink = new KafkaEventSink(kafka, Clock.systemUTC(), "crash");
              IntakeServer intake = new IntakeServer(IntakeServer.Settings.defaults().withPort(0),
-                     ApiKeys.parse("crash-key"), sink, new IntakeMetrics(), Clock.systemUTC()).start();
+                     ApiKeys.parse("crash-key-0123456789"), sink, new IntakeMetrics(), Clock.systemUTC()).start();
              KafkaConsumer<String, IndicatorValue> finals = scenario.finalsConsumer()) {
             URI events = URI.create(intake.url() + "/v1/events");
             try (CliProcess first = CliProcess.start(environment, args)) {
                 first.awaitOutput("Indicator engine RUNNING", Duration.ofSeconds(90));
-                scenario.push(events, "crash-key", scenario.start, firstHour);
+                scenario.push(events, "crash-key-0123456789", scenario.start, firstHour);
                 scenario.awaitFinals(() -> {
                     scenario.collectFinals(finals);
                     return scenario.hasFinalsOfFirstQuarters(2);
@@ -77,13 +77,13 @@ class EngineCrashIT {
                 }, "the first half hour's finals before the crash", Duration.ofSeconds(240), first::output);
                 // The next quarter goes in and the engine dies while processing it, without any chance to clean up:
                 // its open transaction (values, state changes, offsets) must be aborted as a whole.
-                scenario.push(events, "crash-key", firstHour, killedDuring);
+                scenario.push(events, "crash-key-0123456789", firstHour, killedDuring);
                 first.process().destroyForcibly();
                 assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).as("killed").isTrue();
             }
             assertThat(scenario.collectFinals(finals)).as("every final already there before the crash").isFalse();
             // The city's systems go on pushing while the engine is down.
-            scenario.push(events, "crash-key", killedDuring, scenario.end);
+            scenario.push(events, "crash-key-0123456789", killedDuring, scenario.end);
             try (CliProcess second = CliProcess.start(environment, args)) {
                 second.awaitOutput("Indicator engine RUNNING", Duration.ofSeconds(120));
                 scenario.awaitAllFinals(finals, Duration.ofSeconds(300), second::output);

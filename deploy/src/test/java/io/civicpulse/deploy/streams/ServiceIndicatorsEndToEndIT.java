@@ -49,10 +49,10 @@ class ServiceIndicatorsEndToEndIT {
              IndicatorEngine engine = new IndicatorEngine(engineSettings);
              KafkaEventSink sink = new KafkaEventSink(kafka, Clock.systemUTC(), "e2e");
              IntakeServer intake = new IntakeServer(IntakeServer.Settings.defaults().withPort(0),
-                     ApiKeys.parse("e2e-key"), sink, new IntakeMetrics(), Clock.systemUTC()).start();
+                     ApiKeys.parse("e2e-key-0123456789"), sink, new IntakeMetrics(), Clock.systemUTC()).start();
              KafkaConsumer<String, IndicatorValue> finals = scenario.finalsConsumer()) {
             engine.start();
-            scenario.push(URI.create(intake.url() + "/v1/events"), "e2e-key", scenario.start, scenario.end);
+            scenario.push(URI.create(intake.url() + "/v1/events"), "e2e-key-0123456789", scenario.start, scenario.end);
             // Generous: the engine first reads every earlier test's events on the shared broker.
             scenario.awaitAllFinals(finals, Duration.ofSeconds(240), () -> "engine state " + engine.state());
         }

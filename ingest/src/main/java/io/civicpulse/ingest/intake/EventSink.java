@@ -12,4 +12,13 @@ public interface EventSink {
 
     CompletableFuture<Void> publish(List<IntakeEvent.Accepted> events, List<IntakeEvent.Rejected> rejected,
                                     String apiKeyName);
+
+    /**
+     * As {@link #publish(List, List, String)}, for a request due by {@code deadlineNanos} ({@link System#nanoTime}):
+     * an implementation whose hand-over can block should stop handing records over once it has passed, and fail.
+     */
+    default CompletableFuture<Void> publish(List<IntakeEvent.Accepted> events, List<IntakeEvent.Rejected> rejected,
+                                            String apiKeyName, long deadlineNanos) {
+        return publish(events, rejected, apiKeyName);
+    }
 }

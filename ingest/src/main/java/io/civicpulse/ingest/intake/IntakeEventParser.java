@@ -52,6 +52,20 @@ public final class IntakeEventParser {
 
     private static final Pattern CITY = Pattern.compile("[a-z][a-z0-9-]{0,63}");
     private static final int MAX_ID_LENGTH = 200;
+    /**
+     * Every text field is bounded, so no field can make a record (or its dead letter) grow with the body: a
+     * catalogue name gets room for a long official title, everything else is an id or a code.
+     */
+    static final int MAX_TEXT_LENGTH = 200;
+    static final int MAX_NAME_LENGTH = 500;
+    /** How much of a bad value an error message quotes. */
+    static final int QUOTE_LENGTH = 40;
+    /**
+     * A payment above this (in major units) is a bug, not a payment. Checked before any scaling: the amount
+     * arrives as a decimal whose exponent is the client's to choose, and scaling 5e599999999 to minor units
+     * builds a number of 600 million digits.
+     */
+    static final BigDecimal MAX_AMOUNT = new BigDecimal("1e12");
 
     private final ObjectMapper json = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -146,8 +160,8 @@ public final class IntakeEventParser {
                 case "payment" -> payment(index, f, eventId, city, occurredAt, receivedAt);
                 case "open-data-access" -> openData(index, f, eventId, city, occurredAt, receivedAt);
                 case "catalogue-change" -> catalogue(index, f, eventId, city, occurredAt);
-                default -> throw new Invalid("type", "enum.unknown", "unknown event type '" + type
-                        + "'; expected one of session, payment, open-data-access, catalogue-change");
+                default -> throw new Invalid("type", "enum.unknown", "unknown event type " + quote(type)
+                        + "; expected one of session, payment, open-data-access, catalogue-change");
             };
         } catch (Invalid invalid) {
             return new IntakeEvent.Rejected(index, invalid.field, invalid.reason, invalid.getMessage(), raw);
@@ -187,20 +201,9 @@ public final class IntakeEventParser {
         try {
             currency = Currency.getInstance(code);
         } catch (IllegalArgumentException e) {
-            throw new Invalid("currency", "field.invalid", "currency '" + code + "' is not an ISO 4217 code");
+            throw new Invalid("currency", "field.invalid", "currency " + quote(code) + " is not an ISO 4217 code");
         }
-        BigDecimal amount = f.requiredDecimal("amount");
-        if (amount.signum() < 0) {
-            throw new Invalid("amount", "amount.negative", "amount " + amount.toPlainString() + " is negative;"
-                    + " a refund is a separate event type, not a negative payment");
-        }
-        long minor;
-        try {
-            minor = amount.movePointRight(Math.max(0, currency.getDefaultFractionDigits())).longValueExact();
-        } catch (ArithmeticException e) {
-            throw new Invalid("amount", "field.invalid", "amount " + amount.toPlainString() + " has more decimals"
-                    + " than " + code + " allows (" + currency.getDefaultFractionDigits() + ") or is too large");
-        }
+        long minor = minorUnits(f.requiredDecimal("amount"), currency);
         PaymentMethod method = f.requiredEnum("method", PaymentMethod.class);
         Boolean electronic = f.optionalBoolean("electronic");
         if (electronic == null) {
@@ -225,6 +228,29 @@ public final class IntakeEventParser {
                 .setEventId(eventId)
                 .build();
         return new IntakeEvent.Accepted(index, Topics.PAYMENTS, city + "/" + event.getPaymentId(), event, eventId);
+    }
+
+    /**
+     * The amount in minor units. Only cheap operations (sign, comparison by magnitude, stripping zeros from a
+     * number of at most Jackson's 1000 digits) run before the amount is known to be in range, and messages quote
+     * the amount in its short scientific form, never {@code toPlainString}.
+     */
+    private static long minorUnits(BigDecimal amount, Currency currency) throws Invalid {
+        if (amount.signum() < 0) {
+            throw new Invalid("amount", "amount.negative", "amount " + quote(amount.toString()) + " is negative;"
+                    + " a refund is a separate event type, not a negative payment");
+        }
+        if (amount.compareTo(MAX_AMOUNT) >= 0) {
+            throw new Invalid("amount", "amount.out-of-range", "amount " + quote(amount.toString())
+                    + " is not below " + MAX_AMOUNT.toPlainString() + " (in major units)");
+        }
+        int digits = Math.max(0, currency.getDefaultFractionDigits());
+        BigDecimal exact = amount.stripTrailingZeros();
+        if (exact.scale() > digits) {
+            throw new Invalid("amount", "field.invalid", "amount " + quote(amount.toString()) + " has more"
+                    + " decimals than " + currency.getCurrencyCode() + " allows (" + digits + ")");
+        }
+        return exact.movePointRight(digits).longValueExact();
     }
 
     private static IntakeEvent openData(int index, Fields f, String eventId, String city, Instant occurredAt,
@@ -254,7 +280,7 @@ public final class IntakeEventParser {
         CityService entry = CityService.newBuilder()
                 .setCity(city)
                 .setServiceId(f.requiredId("serviceId"))
-                .setName(f.requiredText("name"))
+                .setName(f.requiredText("name", MAX_NAME_LENGTH))
                 .setCategory(f.optionalText("category"))
                 .setOnlineAvailable(f.requiredBoolean("onlineAvailable"))
                 .setChannels(channels)
@@ -291,12 +317,24 @@ public final class IntakeEventParser {
         }
 
         String requiredText(String name) throws Invalid {
+            return requiredText(name, MAX_TEXT_LENGTH);
+        }
+
+        String requiredText(String name, int maxLength) throws Invalid {
             JsonNode value = present(name);
             if (!value.isTextual() || value.asText().isBlank()) {
                 throw new Invalid(name, "field.wrong-type", name + " must be a non-empty string, found "
                         + describe(value));
             }
-            return value.asText();
+            return bounded(name, value.asText(), maxLength);
+        }
+
+        private static String bounded(String name, String text, int maxLength) throws Invalid {
+            if (text.length() > maxLength) {
+                throw new Invalid(name, "field.too-long", name + " must be at most " + maxLength
+                        + " characters, found " + text.length() + ": " + quote(text));
+            }
+            return text;
         }
 
         String requiredId(String name) throws Invalid {
@@ -316,7 +354,7 @@ public final class IntakeEventParser {
             if (!value.isTextual()) {
                 throw new Invalid(name, "field.wrong-type", name + " must be a string, found " + describe(value));
             }
-            return value.asText();
+            return bounded(name, value.asText(), MAX_TEXT_LENGTH);
         }
 
         Instant requiredInstant(String name) throws Invalid {
@@ -325,7 +363,7 @@ public final class IntakeEventParser {
                 return OffsetDateTime.parse(text).toInstant();
             } catch (DateTimeException e) {
                 throw new Invalid(name, "field.invalid", name + " must be an ISO-8601 date-time with an offset,"
-                        + " e.g. 2026-11-26T10:15:30+02:00 or 2026-11-26T08:15:30Z; found '" + text + "'");
+                        + " e.g. 2026-11-26T10:15:30+02:00 or 2026-11-26T08:15:30Z; found " + quote(text));
             }
         }
 
@@ -399,7 +437,7 @@ public final class IntakeEventParser {
                     return constant;
                 }
             }
-            throw new Invalid(name, "enum.unknown", "unknown " + name + " '" + text + "'; expected one of "
+            throw new Invalid(name, "enum.unknown", "unknown " + name + " " + quote(text) + "; expected one of "
                     + allowed(type));
         }
 
@@ -414,11 +452,14 @@ public final class IntakeEventParser {
         }
 
         private static String describe(JsonNode value) {
-            return value.getNodeType().name().toLowerCase(Locale.ROOT) + " " + abbreviate(value.toString());
+            String type = value.getNodeType().name().toLowerCase(Locale.ROOT);
+            // A container's toString would serialise all of it only to keep a prefix.
+            return value.isContainerNode() ? type + " of " + value.size() : type + " " + quote(value.toString());
         }
+    }
 
-        private static String abbreviate(String s) {
-            return s.length() <= 40 ? s : s.substring(0, 37) + "...";
-        }
+    /** A bad value as an error quotes it: at most a prefix, so a message never grows with the input. */
+    static String quote(String value) {
+        return "'" + (value.length() <= QUOTE_LENGTH ? value : value.substring(0, QUOTE_LENGTH - 3) + "...") + "'";
     }
 }

@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What operators watch on the intake: requests by status code, events accepted and rejected by reason, and how
- * long Kafka took to acknowledge a batch. Lock-free counters, read as a snapshot.
+ * What operators watch on the intake: requests by status code, events accepted and rejected by reason, how
+ * long Kafka took to acknowledge a batch, and connections cut for slowness or refused for number. Nothing here
+ * is keyed by an API key or a client address. Lock-free counters, read as a snapshot.
  */
 public final class IntakeMetrics {
 
@@ -18,9 +19,25 @@ public final class IntakeMetrics {
     private final LongAdder publishCount = new LongAdder();
     private final LongAdder publishNanos = new LongAdder();
     private final LongAccumulator publishMaxNanos = new LongAccumulator(Math::max, 0);
+    private final LongAdder readTimeouts = new LongAdder();
+    private final LongAdder connectionsRefused = new LongAdder();
 
     void request(int status) {
         requestsByStatus.computeIfAbsent(status, s -> new LongAdder()).increment();
+    }
+
+    /** A connection closed because its request did not arrive within the read deadline. */
+    void readTimedOut() {
+        readTimeouts.increment();
+    }
+
+    /** A connection closed at once because maxConnections were being read. */
+    void connectionRefused() {
+        connectionsRefused.increment();
+    }
+
+    public long readTimeouts() {
+        return readTimeouts.sum();
     }
 
     void accepted(int count) {
@@ -57,6 +74,8 @@ public final class IntakeMetrics {
         requestsByStatus.forEach((status, n) -> snapshot.put("requests.status." + status, n.sum()));
         rejectedByReason.forEach((reason, n) -> snapshot.put("events.rejected." + reason, n.sum()));
         snapshot.put("events.accepted", accepted.sum());
+        snapshot.put("connections.read-timeouts", readTimeouts.sum());
+        snapshot.put("connections.refused", connectionsRefused.sum());
         long count = publishCount.sum();
         snapshot.put("publish.batches", count);
         snapshot.put("publish.latency.avg.ms", count == 0 ? 0.0 : publishNanos.sum() / 1e6 / count);

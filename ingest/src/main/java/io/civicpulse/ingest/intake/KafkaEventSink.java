@@ -34,6 +34,7 @@ import io.civicpulse.schemas.topics.Topics;
 public final class KafkaEventSink implements EventSink, AutoCloseable {
 
     static final String SOURCE = "intake";
+    private static final long DELIVERY_TIMEOUT_MS = 15_000;
     private static final Pattern CITY_FIELD = Pattern.compile("\"city\"\\s*:\\s*\"([a-z][a-z0-9-]{0,63})\"");
 
     private final EventPublisher publisher;
@@ -49,7 +50,7 @@ public final class KafkaEventSink implements EventSink, AutoCloseable {
         Map<String, Object> config = EventPublisher.producerConfig(kafkaConfig);
         config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT_MS);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, kafkaConfig.getOrDefault(ProducerConfig.CLIENT_ID_CONFIG,
                 "civicpulse-intake"));
         this.metrics = new IngestMetrics(SOURCE, clock);
@@ -62,19 +63,59 @@ public final class KafkaEventSink implements EventSink, AutoCloseable {
     @Override
     public CompletableFuture<Void> publish(List<IntakeEvent.Accepted> events, List<IntakeEvent.Rejected> rejected,
                                            String apiKeyName) {
+        return publish(events, rejected, apiKeyName, System.nanoTime() + DELIVERY_TIMEOUT_MS * 1_000_000L);
+    }
+
+    /**
+     * Hands the batch over record by record until one fails at once (send() gave up waiting for metadata or buffer
+     * space: the rest would each wait as long) or the deadline passes; either fails the whole batch, which the
+     * client retries.
+     */
+    @Override
+    public CompletableFuture<Void> publish(List<IntakeEvent.Accepted> events, List<IntakeEvent.Rejected> rejected,
+                                           String apiKeyName, long deadlineNanos) {
         List<CompletableFuture<Void>> acks = new ArrayList<>(events.size() + rejected.size());
         try {
             for (IntakeEvent.Accepted event : events) {
-                acks.add(send(event.topic(), event.key(), event.value()));
+                if (!handedOver(acks, send(event.topic(), event.key(), event.value()), deadlineNanos)) {
+                    return failed(acks);
+                }
             }
             for (IntakeEvent.Rejected rejection : rejected) {
                 DeadLetter letter = DeadLetters.toRecord(toRejection(rejection, apiKeyName), clock);
                 metrics.rejected(rejection.reason());
-                acks.add(publisher.send(Topics.DEAD_LETTERS, letter.getSource() + "/" + letter.getReason(), letter));
+                if (!handedOver(acks, publisher.send(Topics.DEAD_LETTERS,
+                        letter.getSource() + "/" + letter.getReason(), letter), deadlineNanos)) {
+                    return failed(acks);
+                }
             }
         } catch (RuntimeException e) {
             // Encoding or metadata failure before the whole batch was handed over: the client must retry it all.
             acks.add(CompletableFuture.failedFuture(e));
+        }
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    private static boolean handedOver(List<CompletableFuture<Void>> acks, CompletableFuture<Void> ack,
+                                      long deadlineNanos) {
+        acks.add(ack);
+        if (ack.isCompletedExceptionally()) {
+            return false;
+        }
+        if (System.nanoTime() - deadlineNanos >= 0) {
+            acks.add(CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+                    "the request's deadline passed before the whole batch was handed to Kafka")));
+            return false;
+        }
+        return true;
+    }
+
+    /** The batch's outcome when handing over stopped early: the first failure. */
+    private static CompletableFuture<Void> failed(List<CompletableFuture<Void>> acks) {
+        for (CompletableFuture<Void> ack : acks) {
+            if (ack.isCompletedExceptionally()) {
+                return ack;
+            }
         }
         return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
     }

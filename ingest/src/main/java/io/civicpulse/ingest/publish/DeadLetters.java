@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.deadletter.DeadLetterLimits;
 import io.civicpulse.schemas.topics.Topics;
 
 /**
@@ -13,11 +14,12 @@ import io.civicpulse.schemas.topics.Topics;
  * A payload up to {@link #MAX_INLINE_PAYLOAD} bytes travels inside the record so it can be inspected and
  * replayed; a larger one (a 930 KB trip-updates feed would crowd the broker's 1 MB request limit) is referenced
  * by its SHA-256 and where and when it was seen. The eventId is derived from source, reason and the payload's
- * digest, so the same bad input rejected on every poll is counted once downstream.
+ * digest, so the same bad input rejected on every poll is counted once downstream. Every other part is capped by
+ * {@link DeadLetterLimits}, so no rejection, however large, makes a dead letter Kafka refuses.
  */
 public final class DeadLetters {
 
-    public static final int MAX_INLINE_PAYLOAD = 256 * 1024;
+    public static final int MAX_INLINE_PAYLOAD = DeadLetterLimits.MAX_INLINE_PAYLOAD;
 
     private final Publisher publisher;
     private final IngestMetrics metrics;
@@ -46,7 +48,7 @@ public final class DeadLetters {
                 ? "sha256:" + digest + " seen at " + rejection.origin() + " on " + clock.instant()
                 + " (not kept: over " + MAX_INLINE_PAYLOAD + " bytes)"
                 : null;
-        return DeadLetter.newBuilder()
+        return DeadLetterLimits.cap(DeadLetter.newBuilder()
                 .setSource(rejection.source())
                 .setReason(rejection.reason())
                 .setMessage(rejection.message())
@@ -62,6 +64,6 @@ public final class DeadLetters {
                 // Without a payload (an HTTP error, a timeout) each occurrence is its own event.
                 .setEventId(EventIds.of(rejection.source(), rejection.reason(), rejection.city(),
                         rejection.feedId(), digest, raw == null ? clock.instant() : ""))
-                .build();
+                .build());
     }
 }

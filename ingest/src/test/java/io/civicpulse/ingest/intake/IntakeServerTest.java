@@ -42,7 +42,7 @@ class IntakeServerTest {
     private IntakeServer server;
 
     private IntakeServer start(IntakeServer.Settings settings) throws Exception {
-        server = new IntakeServer(settings, ApiKeys.parse("portal=" + ApiKeys.hashedForm(KEY)), sink, metrics,
+        server = new IntakeServer(settings, ApiKeys.parse("portal:" + ApiKeys.hashedForm(KEY)), sink, metrics,
                 Clock.fixed(IntakeEventParserTest.NOW, ZoneOffset.UTC)).start();
         return server;
     }
@@ -124,9 +124,7 @@ class IntakeServerTest {
 
     @Test
     void bodyOverTheSizeLimitIsAnswered413() throws Exception {
-        IntakeServer.Settings d = IntakeServer.Settings.defaults();
-        start(new IntakeServer.Settings(d.host(), 0, 1024, d.requestsPerSecond(), d.burst(), d.allowedClockSkew(),
-                d.publishTimeout(), d.threads()));
+        start(IntakeServer.Settings.defaults().withPort(0).withMaxBodyBytes(1024));
         String big = batch(Collections.nCopies(20, IntakeEventParserTest.session("a", "started", "web"))
                 .toArray(String[]::new));
         HttpResponse<String> response = send(post(big).header("Authorization", "Bearer " + KEY));
@@ -136,9 +134,7 @@ class IntakeServerTest {
 
     @Test
     void requestsBeyondTheKeysRateAreAnswered429WithRetryAfter() throws Exception {
-        IntakeServer.Settings d = IntakeServer.Settings.defaults();
-        start(new IntakeServer.Settings(d.host(), 0, d.maxBodyBytes(), 0.01, 2, d.allowedClockSkew(),
-                d.publishTimeout(), d.threads()));
+        start(IntakeServer.Settings.defaults().withPort(0).withRate(0.01, 2));
         assertThat(send(post(batch()).header("Authorization", "Bearer " + KEY)).statusCode()).isEqualTo(202);
         assertThat(send(post(batch()).header("Authorization", "Bearer " + KEY)).statusCode()).isEqualTo(202);
         HttpResponse<String> third = send(post(batch()).header("Authorization", "Bearer " + KEY));
@@ -213,6 +209,129 @@ class IntakeServerTest {
         HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/events"))
                 .header("Authorization", "Bearer " + KEY).GET());
         assertThat(response.statusCode()).isEqualTo(405);
+    }
+
+    /** Opens a connection that sends the start of a request and then nothing, as a stuck or hostile client does. */
+    private java.net.Socket stalledConnection() throws Exception {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", URI.create(server.url()).getPort());
+        socket.getOutputStream().write("POST /v1/events HTTP/1.1\r\nHost: intake\r\nX-Slow: "
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        stalled.add(socket);
+        return socket;
+    }
+
+    private final List<java.net.Socket> stalled = new ArrayList<>();
+
+    @AfterEach
+    void closeStalledConnections() throws Exception {
+        for (java.net.Socket socket : stalled) {
+            socket.close();
+        }
+    }
+
+    @Test
+    void slowClientHoldingMoreConnectionsThanWorkersDoesNotLockOutAnotherClient() throws Exception {
+        start();
+        for (int i = 0; i < IntakeServer.Settings.defaults().threads() + 4; i++) {
+            stalledConnection();
+        }
+        HttpResponse<String> response = send(post(batch(IntakeEventParserTest.session("a", "started", "web")))
+                .header("Authorization", "Bearer " + KEY).timeout(java.time.Duration.ofSeconds(10)));
+        assertThat(response.statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void kafkaDownIsAnswered503WithRetryAfterWithinTheRequestDeadline() throws Exception {
+        // A sink whose hand-over blocks per event, as KafkaProducer.send does for max.block.ms without metadata.
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        EventSink down = (events, rejected, key) -> {
+            for (IntakeEvent.Accepted ignored : events) {
+                try {
+                    never.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException("no metadata"));
+        };
+        server = new IntakeServer(IntakeServer.Settings.defaults().withPort(0)
+                .withTimeouts(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2)),
+                ApiKeys.parse("portal:" + ApiKeys.hashedForm(KEY)), down, metrics, Clock.systemUTC()).start();
+        String[] events = new String[4];
+        for (int i = 0; i < events.length; i++) {
+            events[i] = IntakeEventParserTest.session("e" + i, "started", "web");
+        }
+        long t0 = System.nanoTime();
+        HttpResponse<String> response = send(post(batch(events)).header("Authorization", "Bearer " + KEY)
+                .timeout(java.time.Duration.ofSeconds(60)));
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+        never.countDown();
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        // Generous: the deadline is 2 s; before, the sink held the request for 4 x 5 s first.
+        assertThat(seconds).isLessThan(10);
+    }
+
+    @Test
+    void connectionThatDoesNotSendItsRequestWithinTheReadTimeoutIsClosed() throws Exception {
+        start(IntakeServer.Settings.defaults().withPort(0)
+                .withTimeouts(java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(5)));
+        java.net.Socket socket = stalledConnection();
+        socket.setSoTimeout(20_000);
+
+        // Closed by the server: end of stream (or a reset), well before the 20 s the test would wait.
+        long t0 = System.nanoTime();
+        try {
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        } catch (java.net.SocketException reset) {
+            // also closed
+        }
+        assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(15);
+        assertThat(metrics.readTimeouts()).isPositive();
+    }
+
+    @Test
+    void requestsBeyondTheLimitPerClientAddressAreAnswered429() throws Exception {
+        start(IntakeServer.Settings.defaults().withPort(0).withConnectionLimits(4, 16, 1));
+        nextAck = new CompletableFuture<>();
+        CompletableFuture<HttpResponse<String>> first = http.sendAsync(
+                post(batch(IntakeEventParserTest.session("a", "started", "web")))
+                        .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.requestsInProgress() < 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+
+        HttpResponse<String> second = send(post(batch()).header("Authorization", "Bearer " + KEY));
+        nextAck.complete(null);
+
+        assertThat(second.statusCode()).isEqualTo(429);
+        assertThat(json.readTree(second.body()).get("reason").asText()).isEqualTo("connections.exceeded");
+        assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void failedAuthenticationsBeyondTheBudgetGet429EvenWithTheRightKey() throws Exception {
+        start(IntakeServer.Settings.defaults().withPort(0).withAuthFailuresPerMinute(3));
+        for (int i = 0; i < 3; i++) {
+            assertThat(send(post(batch()).header("Authorization", "Bearer guess-number-" + i + "-0123456789"))
+                    .statusCode()).isEqualTo(401);
+        }
+        HttpResponse<String> guarded = send(post(batch()).header("Authorization", "Bearer " + KEY));
+        assertThat(guarded.statusCode()).isEqualTo(429);
+        assertThat(json.readTree(guarded.body()).get("reason").asText()).isEqualTo("auth.too-many-failures");
+        assertThat(guarded.headers().firstValue("Retry-After")).isPresent();
+    }
+
+    @Test
+    void base64KeyWithPaddingAuthenticatesAndItsPaddingAloneDoesNot() throws Exception {
+        String base64Key = "q83vEjRWeJq83vEjRWeJ==";
+        server = new IntakeServer(IntakeServer.Settings.defaults().withPort(0), ApiKeys.parse(base64Key), sink,
+                metrics, Clock.fixed(IntakeEventParserTest.NOW, ZoneOffset.UTC)).start();
+        assertThat(send(post(batch()).header("Authorization", "Bearer =")).statusCode()).isEqualTo(401);
+        assertThat(send(post(batch()).header("Authorization", "Bearer " + base64Key)).statusCode()).isEqualTo(202);
     }
 
     @Test

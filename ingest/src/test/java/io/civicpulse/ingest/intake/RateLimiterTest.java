@@ -37,4 +37,26 @@ class RateLimiterTest {
         }
         assertThat(limiter.acquire("other")).isZero();
     }
+
+    @Test
+    void waitTimeTellsWithoutTakingAToken() {
+        assertThat(limiter.waitTime("k")).isZero();
+        for (int i = 0; i < 3; i++) {
+            limiter.acquire("k");
+        }
+        assertThat(limiter.waitTime("k")).isEqualTo(Duration.ofMillis(500));
+        now.addAndGet(Duration.ofMillis(500).toNanos());
+        assertThat(limiter.waitTime("k")).isZero();
+        assertThat(limiter.acquire("k")).isZero();
+    }
+
+    @Test
+    void refilledBucketsAreForgottenWhenThereAreMany() {
+        for (int i = 0; i <= RateLimiter.EVICT_ABOVE; i++) {
+            limiter.acquire("client-" + i);
+        }
+        now.addAndGet(Duration.ofSeconds(10).toNanos());
+        limiter.acquire("one-more");
+        assertThat(limiter.size()).isLessThan(10);
+    }
 }

@@ -61,6 +61,22 @@ class DeadLettersTest {
     }
 
     @Test
+    void anOversizedRejectionMakesADeadLetterWellUnderTheRecordLimit() throws Exception {
+        java.util.Map<String, String> detail = new java.util.HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            detail.put("detail-" + i, "d".repeat(10_000));
+        }
+        Rejection huge = new Rejection("intake", "amount.out-of-range", "m".repeat(2_000_000), "sofia", null,
+                "o".repeat(100_000), new byte[DeadLetters.MAX_INLINE_PAYLOAD], "application/json", detail);
+
+        DeadLetter letter = DeadLetters.toRecord(huge, clock);
+
+        assertThat(letter.toByteBuffer().remaining()).isLessThan(512 * 1024);
+        assertThat(letter.getMessage()).startsWith("mmm");
+        assertThat(letter.getPayload()).isNotNull();
+    }
+
+    @Test
     void theSameBadInputRejectedTwiceHasTheSameEventId() {
         byte[] raw = "not a feed".getBytes(StandardCharsets.UTF_8);
         Clock later = Clock.offset(clock, java.time.Duration.ofMinutes(1));

@@ -67,6 +67,8 @@ public final class StreamsSettings {
                 DeadLetterHandlers.Deserialization.class.getName());
         merged.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DeadLetterHandlers.Processing.class.getName());
+        merged.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DeadLetterHandlers.Production.class.getName());
         // Kafka 5.0's default, and silences Kafka 4.x's start-up warning. The one global table (stops) is kept as
         // bytes, so nothing there can fail to decode or process.
         merged.putIfAbsent(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");

@@ -4,13 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,12 +30,24 @@ import io.civicpulse.streams.config.EngineConfig;
  * {@code errors.dead.letter.queue.topic.name} is deliberately not used: it would write the raw bytes, not the
  * DeadLetter Avro record our dead-letter topic holds. If the dead letter itself cannot be serialized (the registry
  * is unreachable), the handler fails the task rather than lose the record silently.
+ *
+ * <p>Dead letters are capped ({@link io.civicpulse.schemas.deadletter.DeadLetterLimits}) so Kafka takes them; should
+ * the broker still refuse one (a topic configured with a smaller {@code max.message.bytes}), the {@link Production}
+ * handler counts it, logs it once and goes on: failing the task would replay the same input into the same refusal,
+ * a crash loop that stops every indicator for one bad record.
  */
 public final class DeadLetterHandlers {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
+    private static final LongAdder DROPPED_DEAD_LETTERS = new LongAdder();
+
     private DeadLetterHandlers() {
+    }
+
+    /** Dead letters Kafka refused and the engine went on without, since start. */
+    public static long droppedDeadLetters() {
+        return DROPPED_DEAD_LETTERS.sum();
     }
 
     /** Common part: serde and payload limit from the Streams configuration. */
@@ -92,6 +107,36 @@ public final class DeadLetterHandlers {
                         context.topic(), context.partition(), context.offset(), e);
                 return Response.fail();
             }
+        }
+    }
+
+    /**
+     * Kafka refused a record the engine wrote. A retriable error is retried, as Kafka's default handler does. A
+     * dead letter refused for good is dropped (counted here and in Kafka Streams' dropped-records metric, logged once
+     * with the coordinates of its input, which stays on its topic); any other record fails the task, so that no
+     * indicator value is ever lost silently.
+     */
+    public static final class Production implements ProductionExceptionHandler {
+
+        @Override
+        public void configure(Map<String, ?> configs) {
+        }
+
+        @Override
+        public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
+                                    Exception exception) {
+            if (exception instanceof RetriableException) {
+                return Response.retry();
+            }
+            if (!Topics.DEAD_LETTERS.name().equals(record.topic())) {
+                return Response.fail();
+            }
+            DROPPED_DEAD_LETTERS.increment();
+            LOG.error("dropping a dead letter Kafka refused ({} bytes) for input {}-{}@{}: {}; the input stays on its"
+                            + " topic", record.value() == null ? 0 : record.value().length,
+                    context == null ? "?" : context.topic(), context == null ? -1 : context.partition(),
+                    context == null ? -1 : context.offset(), exception.toString());
+            return Response.resume();
         }
     }
 }

@@ -10,13 +10,15 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
 import io.civicpulse.schemas.deadletter.DeadLetter;
+import io.civicpulse.schemas.deadletter.DeadLetterLimits;
 import io.civicpulse.streams.aggregation.EventOrigin;
 
 /**
  * The dead letters the indicator engine writes, and their reasons: one stable reason code per way an input can be
  * unusable, so that dead letters can be counted per reason. Every dead letter points at the Kafka record it came
  * from, and its eventId is derived from reason and record coordinates, so a record rejected twice (after a restart)
- * is counted once downstream.
+ * is counted once downstream. Every dead letter is capped by {@link DeadLetterLimits}: the worst inputs are the
+ * largest, and a dead letter copied whole from a near-1 MB record would itself be refused by Kafka.
  */
 public final class DeadLetters {
 
@@ -43,12 +45,15 @@ public final class DeadLetters {
         return SOURCE + "/" + reason;
     }
 
-    /** A rejected Kafka record; the payload is carried inline up to {@code inlineLimit} bytes. */
+    /**
+     * A rejected Kafka record; the payload is carried inline up to {@code inlineLimit} bytes (and never above
+     * {@link DeadLetterLimits#MAX_INLINE_PAYLOAD}).
+     */
     public static DeadLetter rejected(String reason, String message, String city, String topic, int partition,
                                       long offset, byte[] key, byte[] payload, Map<String, String> detail,
                                       long occurredAt, int inlineLimit) {
-        boolean inline = payload != null && payload.length <= inlineLimit;
-        return DeadLetter.newBuilder()
+        boolean inline = payload != null && payload.length <= Math.min(inlineLimit, DeadLetterLimits.MAX_INLINE_PAYLOAD);
+        return DeadLetterLimits.cap(DeadLetter.newBuilder()
                 .setSource(SOURCE)
                 .setReason(reason)
                 .setMessage(message)
@@ -65,7 +70,7 @@ public final class DeadLetters {
                 .setOccurredAt(Instant.ofEpochMilli(occurredAt))
                 .setHeaders(Map.copyOf(detail))
                 .setEventId(eventId(reason, topic, partition, offset))
-                .build();
+                .build());
     }
 
     /**
@@ -78,7 +83,7 @@ public final class DeadLetters {
                 + " arrived when " + city + "'s stream time was " + Instant.ofEpochMilli(streamTimeMs)
                 + ": its window of " + indicatorId + " had closed after its grace period; counted as late, not in"
                 + " the value";
-        return DeadLetter.newBuilder()
+        return DeadLetterLimits.cap(DeadLetter.newBuilder()
                 .setSource(SOURCE)
                 .setReason(LATE_BEYOND_GRACE)
                 .setMessage(message)
@@ -98,7 +103,7 @@ public final class DeadLetters {
                         "eventTime", Instant.ofEpochMilli(eventTimeMs).toString()))
                 .setEventId(eventId(LATE_BEYOND_GRACE + "/" + indicatorId, origin.sourceTopic(),
                         origin.sourcePartition(), origin.sourceOffset()))
-                .build();
+                .build());
     }
 
     /** Kafka record headers as text, for DeadLetter.headers. */
