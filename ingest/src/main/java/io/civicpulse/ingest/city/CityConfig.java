@@ -29,7 +29,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.civicpulse.ingest.poll.BoundedRead;
+import io.civicpulse.schemas.http.BoundedRead;
 
 /**
  * What ingest needs to know about one city: its id (the first part of every key), its time zone and service-day

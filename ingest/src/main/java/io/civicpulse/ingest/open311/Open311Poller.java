@@ -36,7 +36,7 @@ import io.civicpulse.ingest.publish.Publisher;
 import io.civicpulse.ingest.publish.Rejection;
 import io.civicpulse.ingest.publish.StateChangeLog;
 import io.civicpulse.ingest.poll.Backoff;
-import io.civicpulse.ingest.poll.BoundedRead;
+import io.civicpulse.schemas.http.BoundedRead;
 import io.civicpulse.ingest.poll.PollLoop;
 import io.civicpulse.schemas.common.ServiceChannel;
 import io.civicpulse.schemas.reference.CityService;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.civicpulse.schemas.http.BoundedRead;
 import io.civicpulse.schemas.registry.RegistryClientConfig.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -263,43 +264,17 @@ final class HttpRegistry implements RegistryBackend {
         }
     }
 
-    /** Closes response streams whose deadline passed, the one way to unblock a read from a stalled registry. */
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "civicpulse-registry-deadline");
-        t.setDaemon(true);
-        return t;
-    });
-
     /**
-     * The body as text, read up to {@link #MAX_RESPONSE_BYTES} within {@code deadline}: the request timeout ends
-     * when the headers arrive, and a registry (or a proxy in its place) sending without end must cost neither
-     * the heap nor the producer's thread.
+     * The body as text, read up to {@link #MAX_RESPONSE_BYTES} within {@code deadline}: a registry (or a proxy in
+     * its place) sending without end must cost neither the heap nor the producer's thread.
      */
     private static String readCapped(InputStream in, Duration deadline) throws IOException {
-        AtomicBoolean expired = new AtomicBoolean();
-        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
-            expired.set(true);
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // The read fails either way.
-            }
-        }, deadline.toMillis(), TimeUnit.MILLISECONDS);
-        try (in) {
-            byte[] bytes = in.readNBytes(MAX_RESPONSE_BYTES + 1);
-            if (bytes.length > MAX_RESPONSE_BYTES) {
-                throw new ResponseTooLarge();
-            }
-            return new String(bytes, StandardCharsets.UTF_8);
-        } catch (ResponseTooLarge e) {
-            throw e;
-        } catch (IOException e) {
-            if (expired.get()) {
-                throw new HttpTimeoutException("response body not complete within " + deadline.toMillis() + " ms");
-            }
-            throw e;
-        } finally {
-            watchdog.cancel(false);
+        try {
+            return new String(BoundedRead.read(in, MAX_RESPONSE_BYTES, deadline), StandardCharsets.UTF_8);
+        } catch (BoundedRead.TooLarge e) {
+            throw new ResponseTooLarge();
+        } catch (BoundedRead.TooSlow e) {
+            throw new HttpTimeoutException("response body not complete within " + deadline.toMillis() + " ms");
         }
     }
 

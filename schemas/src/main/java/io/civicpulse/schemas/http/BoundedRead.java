@@ -1,4 +1,4 @@
-package io.civicpulse.ingest.poll;
+package io.civicpulse.schemas.http;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Reads a response body into memory with a size cap and a deadline on the whole transfer, for the bodies ingest
- * parses at once (Open311 pages, district GeoJSON): a server that sends without end, or a byte a minute, must
- * cost neither the heap nor the poller's thread.
+ * Reads a response body into memory with a size cap and a deadline on the whole transfer, for the bodies parsed at
+ * once (registry answers, Open311 pages, district GeoJSON): an HTTP client's timeout ends when the headers arrive,
+ * and a server that sends without end, or a byte a minute, must cost neither the heap nor the caller's thread.
  */
 public final class BoundedRead {
 
