@@ -241,13 +241,9 @@ public final class ApiServer implements AutoCloseable {
         if (!now.local().knows(city)) {
             throw ApiException.notFound("no city " + city);
         }
-        ObjectNode body = JsonViews.MAPPER.createObjectNode();
-        body.put("city", city);
+        ObjectNode body = rangeBody(city, window, range);
         body.put("indicatorId", indicator);
         body.put("scope", scope);
-        body.put("window", window);
-        body.put("from", range[0].toString());
-        body.put("to", range[1].toString());
         ArrayNode values = body.putArray("values");
         now.local().history(city + "/" + indicator + "/" + scope + "/" + window, range[0], range[1])
                 .forEach(value -> values.add(JsonViews.value(value)));
@@ -280,11 +276,7 @@ public final class ApiServer implements AutoCloseable {
         if (!now.local().knows(city)) {
             throw ApiException.notFound("no city " + city);
         }
-        ObjectNode body = JsonViews.MAPPER.createObjectNode();
-        body.put("city", city);
-        body.put("window", window);
-        body.put("from", range[0].toString());
-        body.put("to", range[1].toString());
+        ObjectNode body = rangeBody(city, window, range);
         ArrayNode scores = body.putArray("scores");
         now.local().maturityHistory(city, window, range[0], range[1])
                 .forEach(score -> scores.add(JsonViews.maturity(score)));
@@ -494,6 +486,16 @@ public final class ApiServer implements AutoCloseable {
             return scope.startsWith(filter.substring(0, filter.length() - 1));
         }
         return filter.equals(scope);
+    }
+
+    /** The head of a history answer: what was asked for. */
+    private static ObjectNode rangeBody(String city, String window, Instant[] range) {
+        ObjectNode body = JsonViews.MAPPER.createObjectNode();
+        body.put("city", city);
+        body.put("window", window);
+        body.put("from", range[0].toString());
+        body.put("to", range[1].toString());
+        return body;
     }
 
     private static ObjectNode valuesBody(List<? extends JsonNode> values) {

@@ -1,6 +1,5 @@
 package io.civicpulse.serving.api;
 
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -133,9 +132,5 @@ public final class JsonViews {
         node.put("error", code);
         node.put("message", message);
         return node;
-    }
-
-    static String instant(Instant instant) {
-        return instant.toString();
     }
 }
