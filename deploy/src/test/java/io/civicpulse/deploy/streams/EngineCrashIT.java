@@ -57,7 +57,7 @@ class EngineCrashIT {
         String[] args = {"streams", "--bootstrap-servers", SharedStack.get().bootstrapServers(),
                 "--schema-registry-url", SharedStack.get().registryUrl(),
                 "--application-id", "civicpulse-crash-" + scenario.city, "--state-dir", stateDir.toString(),
-                "--status-every", "1"};
+                "--status-every", "1", "--http-port", "0"};
         Map<String, Object> kafka = SharedStack.clientConfig();
         Instant firstHour = scenario.start.plus(Duration.ofHours(1));
         Instant killedDuring = firstHour.plus(Duration.ofMinutes(15));

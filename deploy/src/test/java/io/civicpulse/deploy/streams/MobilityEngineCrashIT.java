@@ -45,7 +45,7 @@ class MobilityEngineCrashIT {
             String[] args = {"streams", "--bootstrap-servers", SharedStack.get().bootstrapServers(),
                     "--schema-registry-url", SharedStack.get().registryUrl(),
                     "--application-id", "civicpulse-mobility-crash-" + scenario.city,
-                    "--state-dir", stateDir.toString(), "--status-every", "1"};
+                    "--state-dir", stateDir.toString(), "--status-every", "1", "--http-port", "0"};
             try (CliProcess first = CliProcess.start(environment, args)) {
                 first.awaitOutput("Indicator engine RUNNING", Duration.ofSeconds(90));
                 scenario.startCity();
