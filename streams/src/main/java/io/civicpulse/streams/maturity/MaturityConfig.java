@@ -51,7 +51,7 @@ import io.civicpulse.streams.windows.WindowSpec;
  * @param names   a human-readable name for every indicator the file names, scored or not
  */
 public record MaturityConfig(String version, String source, List<String> windows, List<Dimension> dimensions,
-                             Map<String, String> names) {
+                             Map<String, String> names, Map<String, ScoredIndicator> scoredById) {
 
     /** The setting that names a configuration file instead of the shipped default. */
     public static final String SETTING = "civicpulse.maturity.config";
@@ -80,6 +80,18 @@ public record MaturityConfig(String version, String source, List<String> windows
         windows = List.copyOf(windows);
         dimensions = List.copyOf(dimensions);
         names = Map.copyOf(names);
+        scoredById = Map.copyOf(scoredById);
+    }
+
+    /**
+     * A configuration of these dimensions; the index by indicator id is derived from them (every published value
+     * looks its indicator up).
+     */
+    public MaturityConfig(String version, String source, List<String> windows, List<Dimension> dimensions,
+                          Map<String, String> names) {
+        this(version, source, windows, dimensions, names, dimensions.stream()
+                .flatMap(dimension -> dimension.indicators().stream())
+                .collect(java.util.stream.Collectors.toMap(ScoredIndicator::indicatorId, indicator -> indicator)));
     }
 
     /** The shipped default configuration. */
@@ -118,14 +130,7 @@ public record MaturityConfig(String version, String source, List<String> windows
 
     /** The scoring of an indicator, when the configuration scores it. */
     public Optional<ScoredIndicator> scored(String indicatorId) {
-        for (Dimension dimension : dimensions) {
-            for (ScoredIndicator indicator : dimension.indicators()) {
-                if (indicator.indicatorId().equals(indicatorId)) {
-                    return Optional.of(indicator);
-                }
-            }
-        }
-        return Optional.empty();
+        return Optional.ofNullable(scoredById.get(indicatorId));
     }
 
     /** The name a person reads for an indicator: the file's, or its id when the file names none. */
