@@ -142,6 +142,7 @@ const state = {
   live15: new Map(), // id -> newest non-final PT15M city value
   historyState: new Map(), // id -> 'loading' | 'ready' | 'error'
   maturity: null,
+  nextSteps: null,
   compare: new Map(), // city -> {maturity, values: Map}
   cards: new Map(), // id -> {root, value, ...}
   charts: new Map(), // id -> echarts instance
@@ -464,6 +465,142 @@ function setText(node, text) {
     node.classList.add('is-changed');
   }
   node.dataset.filled = 'yes';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Next steps: what each indicator is worth and the fewest steps to the next level (api/v1/cities/{city}/next-steps)
+
+const NEXT_STEPS_EVERY_MS = 5000;
+let nextStepsTimer = null;
+let nextStepsLast = 0;
+
+/** A maturity event asks for fresh next steps, at most every few seconds: the plan is a few kB per request. */
+function scheduleNextSteps() {
+  if (nextStepsTimer) return;
+  const gen = state.generation;
+  const wait = Math.max(250, nextStepsLast + NEXT_STEPS_EVERY_MS - Date.now());
+  nextStepsTimer = setTimeout(() => {
+    nextStepsTimer = null;
+    if (gen === state.generation) loadNextSteps(gen);
+  }, wait);
+}
+
+async function loadNextSteps(gen) {
+  nextStepsLast = Date.now();
+  try {
+    const plan = await api(`api/v1/cities/${encodeURIComponent(state.city)}/next-steps`);
+    if (gen !== state.generation) return;
+    state.nextSteps = plan;
+    renderNextSteps(plan);
+    clearNotice('next-steps');
+  } catch (err) {
+    if (gen !== state.generation) return;
+    if (err.status === 404) {
+      state.nextSteps = null;
+      renderNextSteps(null);
+      return;
+    }
+    notice('next-steps', `The next steps could not be loaded: ${err.message}`,
+      { retry: () => loadNextSteps(state.generation) });
+    $('[data-role="next-steps-meta"]').textContent = 'Not available.';
+  }
+}
+
+/** A needed value to one decimal, rounded toward the target: reaching the shown number is enough. */
+function neededText(v, direction) {
+  if (v == null || !Number.isFinite(v)) return null;
+  const tenths = v * 10;
+  const r = (direction === 'LOWER_IS_BETTER' ? Math.floor(tenths + 1e-9) : Math.ceil(tenths - 1e-9)) / 10;
+  return plain1(r);
+}
+
+function gainText(v) {
+  if (v == null || !Number.isFinite(v)) return '–';
+  return `+${v < 1 ? v.toFixed(2) : fmt1(v)}`;
+}
+
+function renderNextSteps(plan) {
+  const panel = $('[data-role="next-steps"]');
+  const meta = $('[data-role="next-steps-meta"]');
+  const summary = $('[data-role="next-steps-summary"]');
+  const list = $('[data-role="next-steps-list"]');
+  const ranked = $('[data-role="next-steps-ranked"]');
+  const unmeasured = $('[data-role="next-steps-unmeasured"]');
+  panel.dataset.level = plan && plan.level != null ? plan.level : '';
+  if (!plan) {
+    meta.textContent = '';
+    summary.textContent = 'No score yet: once an indicator of the index has data, this panel says what lifts the'
+      + ' city to its next level.';
+    list.replaceChildren();
+    list.hidden = true;
+    ranked.hidden = true;
+    unmeasured.replaceChildren();
+    return;
+  }
+  const to = parseTime(plan.to);
+  meta.textContent = `${WINDOW_LABELS[plan.window] || plan.window} window${to ? ` ending ${timeFmt.format(new Date(to))}` : ''}`
+    + ` · ${plan.final ? 'final' : 'live'}`;
+  summary.textContent = plan.summary || '';
+  const steps = plan.steps || [];
+  list.hidden = !steps.length;
+  list.replaceChildren(...steps.map((step, i) => buildStep(step, i + 1)));
+  const options = plan.indicators || [];
+  ranked.hidden = !options.length;
+  $('[data-role="next-steps-ranked-body"]').replaceChildren(buildRanked(options));
+  const missing = plan.unmeasured || [];
+  // Kept open or closed across refreshes: the live stream redraws the panel every few seconds.
+  const wasOpen = Boolean($('details', unmeasured)?.open);
+  unmeasured.replaceChildren(...(missing.length ? [el('details', { class: 'unmeasured__details', open: wasOpen },
+    el('summary', {}, `Not measured yet: ${missing.length} indicator${missing.length > 1 ? 's' : ''}`),
+    el('p', { class: 'unmeasured__note' }, 'Getting data for these is a step of its own. No index points are'
+      + ' claimed for it: missing data lowers a dimension\u2019s coverage, not its score, so a first value may raise'
+      + ' or lower the index.'),
+    el('ul', { class: 'unmeasured__list' }, ...missing.map((u) => el('li', { dataset: { unmeasured: u.indicatorId } },
+      el('span', { class: 'unmeasured__name' }, u.name || u.indicatorId),
+      el('span', { class: 'unmeasured__dim' }, ` · ${u.dimensionName}${u.dimensionHasScore ? '' : ' (no data in the dimension yet)'}`),
+      el('span', { class: 'unmeasured__target' }, ` · target ${withUnitPlain(u.target, u.unit)}`)))))] : []));
+}
+
+function buildStep(step, n) {
+  const needed = neededText(step.neededValue, step.direction);
+  return el('li', { class: `step${step.partial ? ' step--partial' : ''}`, dataset: { step: step.indicatorId } },
+    el('span', { class: 'step__n', 'aria-hidden': 'true' }, String(n)),
+    el('div', { class: 'step__body' },
+      el('p', { class: 'step__head' },
+        el('span', { class: 'step__name' }, step.name || step.indicatorId),
+        el('span', { class: 'step__gain', dataset: { role: 'step-gain' } }, `${gainText(step.gain)} index points`)),
+      el('p', { class: 'step__move' },
+        'From ', el('span', { class: 'step__value', dataset: { role: 'current-value' } }, withUnit(step.currentValue, step.unit)),
+        ' to ', el('strong', {
+          class: 'step__value step__value--needed', dataset: { role: 'needed-value', value: String(step.neededValue) },
+        }, `${needed}${unitSuffix(step.unit)}`),
+        step.partial ? ` (target ${withUnitPlain(step.target, step.unit)})` : ' (its target)',
+        el('span', { class: 'step__dim' }, ` · raises ${step.dimensionName}`)),
+      el('p', { class: 'step__math', dataset: { role: 'arithmetic' } }, step.arithmetic)));
+}
+
+function buildRanked(options) {
+  return el('div', { class: 'table-wrap' }, el('table', { class: 'ranked__table' },
+    el('caption', { class: 'visually-hidden' }, 'Every measured indicator, by index points per unit of distance to its target'),
+    el('thead', {}, el('tr', {},
+      el('th', { scope: 'col', class: 'num' }, '#'),
+      el('th', { scope: 'col' }, 'Indicator'),
+      el('th', { scope: 'col', class: 'num' }, 'Now'),
+      el('th', { scope: 'col', class: 'num' }, 'Target'),
+      el('th', { scope: 'col', class: 'num' }, 'Distance'),
+      el('th', { scope: 'col', class: 'num' }, 'Index points'),
+      el('th', { scope: 'col', class: 'num' }, 'Per unit'))),
+    el('tbody', {}, ...options.map((o) => el('tr', { dataset: { ranked: o.indicatorId }, class: o.atTarget ? 'is-done' : null },
+      el('td', { class: 'num ranked__n', 'data-label': '#' }, String(o.rank)),
+      el('th', { scope: 'row' }, el('span', { class: 'ranked__name' },
+        el('span', { class: 'ranked__rank', 'aria-hidden': 'true' }, `${o.rank}. `), o.name || o.indicatorId),
+        el('span', { class: 'ranked__math' }, o.atTarget ? `At its target · ${o.dimensionName}` : o.arithmetic)),
+      el('td', { class: 'num', 'data-label': 'Now' }, withUnit(o.currentValue, o.unit)),
+      el('td', { class: 'num', 'data-label': 'Target' }, withUnitPlain(o.target, o.unit)),
+      el('td', { class: 'num', 'data-label': 'Distance' }, withUnit(o.distance, o.unit)),
+      el('td', { class: 'num', 'data-label': 'Index points' }, gainText(o.gainAtTarget)),
+      el('td', { class: 'num', 'data-label': 'Per unit' },
+        o.gainPerUnit == null ? '–' : o.gainPerUnit.toPrecision(2)))))));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -961,7 +1098,12 @@ async function loadCity(city) {
   state.live15 = new Map();
   state.historyState = new Map();
   state.maturity = null;
-  ['values', 'maturity', 'history'].forEach(clearNotice);
+  state.nextSteps = null;
+  clearTimeout(nextStepsTimer);
+  nextStepsTimer = null;
+  ['values', 'maturity', 'history', 'next-steps'].forEach(clearNotice);
+  $('[data-role="next-steps-summary"]').textContent = 'Loading…';
+  $('[data-role="next-steps-list"]').replaceChildren();
   document.title = `${cityName(city)}: digital maturity · Civic Pulse`;
   $('[data-role="city-name"]').textContent = cityName(city);
   $('[data-role="city-select"]').value = city;
@@ -970,6 +1112,7 @@ async function loadCity(city) {
   $('[data-role="index-score"]').dataset.filled = '';
   $('[data-role="level"]').textContent = '…';
   buildCards();
+  loadNextSteps(gen);
   await loadCurrent(gen);
   if (gen !== state.generation) return;
   openStream();
@@ -1229,6 +1372,7 @@ function onMaturity(m) {
   state.maturity = m;
   renderMaturity();
   scheduleCompare();
+  scheduleNextSteps();
 }
 
 // ---------------------------------------------------------------------------------------------------------------

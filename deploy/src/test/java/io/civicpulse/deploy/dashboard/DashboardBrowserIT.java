@@ -39,12 +39,14 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
 import io.civicpulse.deploy.testing.CliProcess;
+import io.civicpulse.streams.maturity.NextSteps;
 
 /**
  * The dashboard of a running {@code civicpulse local}, in Debian's headless Chromium driven by its chromedriver: the
- * page shows the values the API returns, and a value moves when new events arrive (cash payments pushed to the
- * intake lower the e-payment share). Takes the screenshot the README shows (target/dashboard.png). Skipped, saying
- * why, where chromium or chromedriver is not installed (.ci/run installs both).
+ * page shows the values the API returns, a value moves when new events arrive (cash payments pushed to the intake
+ * lower the e-payment share), and the next-steps panel shows the API's first step. Takes the screenshot the README
+ * shows (target/dashboard.png). Skipped, saying why, where chromium or chromedriver is not installed (.ci/run
+ * installs both).
  */
 class DashboardBrowserIT {
 
@@ -112,6 +114,12 @@ class DashboardBrowserIT {
         await("the page agrees with the API again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
                 .until(() -> shown().equals(oneDecimal(apiValue(dashboard + valuePath))));
 
+        // The next-steps panel renders and shows the API's first step: its indicator and the exact value needed.
+        assertThat(browser.findElement(By.cssSelector("[data-role='next-steps']")).isDisplayed()).isTrue();
+        await("the next-steps panel shows the API's first step").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> nextStepsAgree(dashboard + "api/v1/cities/sofia/next-steps"));
+
         byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
         Path screenshot = Path.of("target", "dashboard.png");
         Files.write(screenshot, png);
@@ -122,6 +130,45 @@ class DashboardBrowserIT {
         List<WebElement> value = browser.findElements(By.cssSelector("[data-indicator='" + INDICATOR
                 + "'] [data-role='value']"));
         return value.isEmpty() ? "" : value.get(0).getText().trim();
+    }
+
+    /**
+     * Whether the panel's first step is the API's: same indicator, the same needed value (the exact number in
+     * data-value, the text rounded to one decimal toward the target); at level 5, no step on either side.
+     */
+    private boolean nextStepsAgree(String url) {
+        JsonNode plan = apiJson(url);
+        if (plan == null) {
+            return false;
+        }
+        List<WebElement> shown = browser.findElements(By.cssSelector("[data-role='next-steps'] [data-step]"));
+        JsonNode first = plan.path("steps").path(0);
+        if (first.isMissingNode()) {
+            return plan.path("level").asInt() == 5 && shown.isEmpty();
+        }
+        if (shown.isEmpty()) {
+            return false;
+        }
+        WebElement step = shown.get(0);
+        WebElement needed = step.findElement(By.cssSelector("[data-role='needed-value']"));
+        String value = needed.getDomAttribute("data-value");
+        boolean higher = !first.path("direction").asText().equals("LOWER_IS_BETTER");
+        return first.path("indicatorId").asText().equals(step.getDomAttribute("data-step"))
+                && value != null && Double.parseDouble(value) == first.path("neededValue").asDouble()
+                && needed.getText().startsWith(NextSteps.towardTarget(first.path("neededValue").asDouble(), higher));
+    }
+
+    private JsonNode apiJson(String url) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     private Double apiValue(String url) {

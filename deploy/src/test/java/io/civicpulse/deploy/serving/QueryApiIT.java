@@ -257,6 +257,34 @@ class QueryApiIT {
 
     @Test
     @Order(8)
+    void nextStepsNameTheIndicatorAndTheValueThatReachTheNextLevel() {
+        // Before the live-stream test adds payments: the PT1H values are still 75%, 50% and 100% (test 7).
+        JsonNode plan = api().ok("/api/v1/cities/" + CITY + "/next-steps?window=PT1H");
+        MaturityConfig config = MaturityConfig.defaults();
+        double payment = config.scored("gov.e-payment-share").orElseThrow().score(75);
+        // Only public services has data: index (78.6 + 50 + 100) / 3 = 76.2, level 4. The digital channel share
+        // (score 50) has the largest gain at its target, and part of it closes the 3.8 points to 80: its score must
+        // reach 3 x 80 - 78.6 - 100.
+        assertThat(plan.path("indexScore").asDouble()).isEqualTo(
+                api().ok("/api/v1/maturity/" + CITY + "?window=PT1H").path("indexScore").asDouble());
+        assertThat(plan.path("level").asInt()).isEqualTo(4);
+        assertThat(plan.path("steps")).hasSize(1);
+        JsonNode first = plan.path("steps").get(0);
+        assertThat(first.path("indicatorId").asText()).isEqualTo("gov.digital-channel-share");
+        assertThat(first.path("partial").asBoolean()).isTrue();
+        MaturityConfig.ScoredIndicator digital = config.scored("gov.digital-channel-share").orElseThrow();
+        double neededScore = 3 * 80 - payment - 100;
+        assertThat(first.path("neededValue").asDouble()).isCloseTo(digital.floor()
+                + neededScore / 100 * (digital.target() - digital.floor()), org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(plan.path("unmeasured").findValuesAsText("indicatorId")).contains("gov.online-service-availability");
+
+        ApiClient.Answer unknown = api().get("/api/v1/cities/nosuchcity" + CITY + "/next-steps");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json().path("error").asText()).isEqualTo("not.found");
+    }
+
+    @Test
+    @Order(9)
     void theLiveStreamCarriesNewValues() throws Exception {
         // The stream starts at the end of the topics: a payment every second until one comes through.
         Instant at = T0.plus(Duration.ofMinutes(MINUTES)).plusSeconds(30);
@@ -279,7 +307,7 @@ class QueryApiIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void ngsiLdEntitiesAreTheCurrentValues() {
         String id = "urn:ngsi-ld:KeyPerformanceIndicator:" + CITY + ":gov.e-payment-share:city:PT1H";
         ApiClient.Answer entity = api().get("/ngsi-ld/v1/entities/" + id);
@@ -294,7 +322,7 @@ class QueryApiIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void healthAndMetrics() {
         assertThat(api().ok("/health/ready").path("status").asText()).isEqualTo("UP");
         String metrics = api().get("/metrics").body();

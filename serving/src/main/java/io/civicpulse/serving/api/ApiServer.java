@@ -36,6 +36,7 @@ import io.civicpulse.streams.IndicatorEngine;
 import io.civicpulse.streams.catalogue.IndicatorCatalogue;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.maturity.MaturityConfig;
+import io.civicpulse.streams.maturity.NextSteps;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
@@ -86,6 +87,7 @@ public final class ApiServer implements AutoCloseable {
             config.routes.get("/api/v1/indicators/{city}/{indicatorId}/history", this::history);
             config.routes.get("/api/v1/maturity/{city}", this::maturity);
             config.routes.get("/api/v1/maturity/{city}/history", this::maturityHistory);
+            config.routes.get("/api/v1/cities/{city}/next-steps", this::nextSteps);
             // Checked before the stream starts: once it has, the answer is a 200 that can only be closed.
             config.routes.before("/api/v1/stream", ctx -> {
                 Attached now = attached();
@@ -262,6 +264,26 @@ public final class ApiServer implements AutoCloseable {
                 ? ApiException.notFound("no maturity score of " + city + " for " + window + " yet")
                 : ApiException.notFound("no city " + city));
         json(ctx, JsonViews.maturity(score));
+    }
+
+    /** What the city gains per indicator and the fewest steps to its next level (NextSteps), for one window. */
+    private void nextSteps(Context ctx) {
+        Attached now = running();
+        String city = ctx.pathParam("city");
+        String window = Optional.ofNullable(ctx.queryParam("window")).orElse(now.maturity().scoredWindow());
+        requireScoredWindow(now, window);
+        if (routedElsewhere(ctx, now, city)) {
+            return;
+        }
+        MaturityScore score = now.local().maturity(city, window).orElseThrow(() -> now.local().knows(city)
+                ? ApiException.notFound("no maturity score of " + city + " for " + window + " yet")
+                : ApiException.notFound("no city " + city));
+        NextSteps.Plan plan = NextSteps.plan(now.maturity(), score);
+        if (!plan.hasScore()) {
+            throw ApiException.notFound("no maturity index of " + city + " for " + window
+                    + " yet: no scored indicator has data");
+        }
+        json(ctx, JsonViews.nextSteps(plan, score));
     }
 
     private void maturityHistory(Context ctx) {

@@ -15,6 +15,7 @@ import io.civicpulse.streams.catalogue.IndicatorCatalogue;
 import io.civicpulse.streams.catalogue.IndicatorDefinition;
 import io.civicpulse.streams.catalogue.ScopeKind;
 import io.civicpulse.streams.maturity.MaturityConfig;
+import io.civicpulse.streams.maturity.NextSteps;
 import io.civicpulse.streams.windows.WindowSpec;
 
 /**
@@ -123,6 +124,83 @@ public final class JsonViews {
             i.put("weight", scored == null ? null : scored.weight());
             i.put("floor", scored == null ? null : scored.floor());
             i.put("target", scored == null ? null : scored.target());
+        }
+        return node;
+    }
+
+    /** A city's next steps (docs/api.md): the set to the next level, every measured indicator, the unmeasured. */
+    public static ObjectNode nextSteps(NextSteps.Plan plan, MaturityScore score) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("city", plan.city());
+        node.put("window", plan.window());
+        node.put("from", score.getCalculationPeriodFrom().toString());
+        node.put("to", score.getCalculationPeriodTo().toString());
+        node.put("updatedAt", score.getUpdatedAt().toString());
+        node.put("final", score.getFinal$());
+        node.put("configVersion", plan.configVersion());
+        node.put("indexScore", plan.indexScore());
+        node.put("level", plan.level());
+        node.put("nextLevel", plan.nextLevel());
+        node.put("nextLevelAt", plan.nextLevelAt());
+        node.put("pointsToNextLevel", plan.pointsToNextLevel());
+        node.put("indexAfterSteps", plan.indexAfterSteps());
+        node.put("summary", plan.summary());
+        ArrayNode steps = node.putArray("steps");
+        for (NextSteps.Step step : plan.steps()) {
+            ObjectNode s = steps.addObject();
+            s.put("indicatorId", step.indicatorId());
+            s.put("name", step.name());
+            s.put("unit", step.unit());
+            s.put("direction", step.direction().name());
+            s.put("dimensionId", step.dimensionId());
+            s.put("dimensionName", step.dimensionName());
+            s.put("currentValue", step.currentValue());
+            s.put("neededValue", step.neededValue());
+            s.put("target", step.target());
+            s.put("partial", step.partial());
+            s.put("currentScore", step.currentScore());
+            s.put("neededScore", step.neededScore());
+            s.put("gain", step.gain());
+            s.put("indexBefore", step.indexBefore());
+            s.put("indexAfter", step.indexAfter());
+            s.put("arithmetic", step.arithmetic());
+        }
+        ArrayNode indicators = node.putArray("indicators");
+        int rank = 0;
+        for (NextSteps.Option option : plan.ranked()) {
+            ObjectNode o = indicators.addObject();
+            o.put("rank", ++rank);
+            o.put("indicatorId", option.indicatorId());
+            o.put("name", option.name());
+            o.put("unit", option.unit());
+            o.put("direction", option.direction().name());
+            o.put("dimensionId", option.dimensionId());
+            o.put("dimensionName", option.dimensionName());
+            o.put("currentValue", option.currentValue());
+            o.put("currentScore", option.currentScore());
+            o.put("floor", option.floor());
+            o.put("target", option.target());
+            o.put("atTarget", option.atTarget());
+            o.put("gainAtTarget", option.gainAtTarget());
+            o.put("distance", option.distance());
+            o.put("scoreDistance", option.scoreDistance());
+            o.put("gainPerUnit", option.gainPerUnit());
+            o.put("gainPerScorePoint", option.gainPerScorePoint());
+            o.put("arithmetic", option.arithmetic());
+        }
+        ArrayNode unmeasured = node.putArray("unmeasured");
+        for (NextSteps.Unmeasured missing : plan.unmeasured()) {
+            ObjectNode u = unmeasured.addObject();
+            u.put("indicatorId", missing.indicatorId());
+            u.put("name", missing.name());
+            u.put("unit", missing.unit());
+            u.put("direction", missing.direction().name());
+            u.put("dimensionId", missing.dimensionId());
+            u.put("dimensionName", missing.dimensionName());
+            u.put("floor", missing.floor());
+            u.put("target", missing.target());
+            u.put("dimensionHasScore", missing.dimensionHasScore());
+            u.put("note", missing.note());
         }
         return node;
     }

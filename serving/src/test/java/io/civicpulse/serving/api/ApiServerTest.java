@@ -61,6 +61,7 @@ class ApiServerTest {
     void whileTheEngineStartsQueriesAre503WithRetryAfterAndNoStackTrace() throws Exception {
         start(null);
         for (String path : List.of("/api/v1/cities", "/api/v1/indicators?city=sofia", "/api/v1/maturity/sofia",
+                "/api/v1/cities/sofia/next-steps",
                 "/api/v1/catalogue", "/ngsi-ld/v1/entities?type=KeyPerformanceIndicator")) {
             HttpResponse<String> response = get(path);
             assertThat(response.statusCode()).as(path).isEqualTo(503);
@@ -128,11 +129,12 @@ class ApiServerTest {
         JsonNode paths = JsonViews.MAPPER.readTree(get("/api/v1/openapi.json").body()).path("paths");
         for (String route : List.of("/api/v1/cities", "/api/v1/catalogue", "/api/v1/indicators",
                 "/api/v1/indicators/{city}/{indicatorId}/history", "/api/v1/maturity/{city}",
-                "/api/v1/maturity/{city}/history", "/api/v1/stream", "/api/v1/openapi.json", "/ngsi-ld/v1/entities",
+                "/api/v1/maturity/{city}/history", "/api/v1/cities/{city}/next-steps", "/api/v1/stream",
+                "/api/v1/openapi.json", "/ngsi-ld/v1/entities",
                 "/ngsi-ld/v1/entities/{id}", "/health/live", "/health/ready", "/metrics")) {
             assertThat(paths.has(route)).as(route).isTrue();
         }
-        assertThat(paths.size()).isEqualTo(13);
+        assertThat(paths.size()).isEqualTo(14);
     }
 
     @Test
