@@ -4,13 +4,14 @@ import java.util.Objects;
 
 /**
  * What one event adds to one series (city, indicator, scope) at its event time: a numerator, a denominator, a
- * sample count and optionally a sample for a percentile sketch. For level indicators (open requests, catalogue
+ * sample count and optionally a sample of a percentile indicator. For level indicators (open requests, catalogue
  * availability) the numbers are changes of the level. For distinct-count indicators (realtime route and stop
  * coverage) it names a member instead (a route or stop id) and how it was seen at that time ({@link Presence}).
  * The event's origin rides along so that a contribution found late can be dead-lettered with a pointer to its
  * input.
  *
- * @param sample   the value for the sketch of a percentile indicator; NaN when the contribution carries none
+ * @param sample   a sample of a percentile indicator (for the exact ones a whole number of seconds); NaN when the
+ *                 contribution carries none
  * @param member   the member seen, for a distinct-count indicator; null otherwise
  * @param presence how the member was seen; null exactly when {@code member} is
  */

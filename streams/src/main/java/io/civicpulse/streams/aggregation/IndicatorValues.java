@@ -37,9 +37,9 @@ final class IndicatorValues {
         Double kpi;
         Measure measure = definition.measure();
         switch (measure) {
-            case PERCENTILE -> {
-                boolean any = tally.sketch().count() > 0;
-                kpi = any ? tally.sketch().quantile(definition.quantile()) : null;
+            case PERCENTILE, EXACT_PERCENTILE -> {
+                boolean any = tally.percentileSamples() > 0;
+                kpi = any ? tally.quantile(definition.quantile()) : null;
                 numerator = any ? kpi : 0;
                 denominator = any ? 1 : 0;
             }

@@ -307,7 +307,7 @@ public final class IndicatorWindowProcessor implements Processor<String, List<Co
                 : watermark(city, contribution, eventTime + settleMs);
         long newStreamTime = streamTime == null ? watermark : Math.max(streamTime, watermark);
         long pane = panes.startOf(eventTime);
-        addToPane(series, pane, Tally.of(contribution));
+        addToPane(series, pane, Tally.of(contribution, definition.measure()));
         String storeKey = series.storeKey();
         Long knownDataPane = storedLastDataPane.get(storeKey);
         // Most contributions land in a pane the series' totals already know of: then the totals stay as stored.

@@ -7,13 +7,16 @@ import java.util.Collections;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.civicpulse.streams.catalogue.Measure;
 import io.civicpulse.streams.sketch.QuantileSketch;
+import io.civicpulse.streams.sketch.SecondsHistogram;
 
 /**
  * What a pane or a window holds for one series: numerator, denominator, sample count, late-event count and, for
- * percentile indicators, a sketch. Every part is a sum of integers (the sketch's bucket counts too), so adding a
- * pane when it enters a window and subtracting it when it leaves is exact: a window's tally always equals the tally
- * of its samples, however long the window has been rolling. The pane of a distinct-count series also holds the
+ * percentile indicators, their samples: an exact histogram of whole seconds ({@link Measure#EXACT_PERCENTILE}) or a
+ * sketch ({@link Measure#PERCENTILE}). Every part is a sum of integers (the histogram's and the sketch's counts
+ * too), so adding a pane when it enters a window and subtracting it when it leaves is exact: a window's tally always
+ * equals the tally of its samples, however long the window has been rolling. The pane of a distinct-count series also holds the
  * members seen in it, per presence (scheduled, live): sets, which a pane unites and a window never holds (its
  * distinct counts are kept as numerator and denominator, {@link DistinctCounts}). Mutable, not thread-safe.
  */
@@ -22,12 +25,20 @@ public final class Tally {
     private static final byte FORMAT_VERSION = 1;
     /** Format 1 followed by the member sets: written only for a tally that has members. */
     private static final byte FORMAT_MEMBERS = 2;
+    /**
+     * Format 1, then the exact histogram, then whether member sets follow and, if so, format 2's member sets: written
+     * only for a tally that has a histogram (since 2026.5), so every other tally keeps the bytes it had and an engine
+     * of before reads it. Formats 1 and 2 still read, their sketches included.
+     */
+    private static final byte FORMAT_HISTOGRAM = 3;
 
     private long numerator;
     private long denominator;
     private long samples;
     private long late;
     private QuantileSketch sketch;
+    /** The samples of an exact percentile; null when none. */
+    private SecondsHistogram histogram;
     /** Members seen scheduled / live in a pane of a distinct-count series; null when none (sorted: stable bytes). */
     private TreeSet<String> scheduled;
     private TreeSet<String> live;
@@ -36,14 +47,25 @@ public final class Tally {
         return new Tally();
     }
 
-    public static Tally of(Contribution contribution) {
+    /**
+     * The tally of one contribution to an indicator of {@code measure}: a sample goes into an exact histogram for
+     * {@link Measure#EXACT_PERCENTILE}, into a sketch otherwise.
+     *
+     * @throws IllegalArgumentException when the sample of an exact percentile is not a whole number
+     */
+    public static Tally of(Contribution contribution, Measure measure) {
         Tally tally = new Tally();
         tally.numerator = contribution.numerator();
         tally.denominator = contribution.denominator();
         tally.samples = contribution.samples();
         if (contribution.hasSample()) {
-            tally.sketch = new QuantileSketch();
-            tally.sketch.add(contribution.sample());
+            if (measure.isExact()) {
+                tally.histogram = new SecondsHistogram();
+                tally.histogram.add(contribution.sample());
+            } else {
+                tally.sketch = new QuantileSketch();
+                tally.sketch.add(contribution.sample());
+            }
         }
         if (contribution.member() != null) {
             if (contribution.presence() == Contribution.Presence.SCHEDULED) {
@@ -78,6 +100,9 @@ public final class Tally {
         if (sketch != null) {
             copy.sketch = new QuantileSketch();
             copy.sketch.add(sketch);
+        }
+        if (histogram != null) {
+            copy.histogram = histogram.copy();
         }
         return copy;
     }
@@ -134,6 +159,16 @@ public final class Tally {
                 sketch.subtract(other.sketch);
             }
         }
+        if (other.histogram != null) {
+            if (histogram == null) {
+                histogram = new SecondsHistogram();
+            }
+            if (sign > 0) {
+                histogram.add(other.histogram);
+            } else {
+                histogram.subtract(other.histogram);
+            }
+        }
         if (sign > 0 && other.scheduled != null) {
             scheduled = union(scheduled, other.scheduled);
         }
@@ -143,6 +178,9 @@ public final class Tally {
         if (sketch != null && sketch.isEmpty()) {
             // An emptied sketch is dropped so that an empty tally compares and serializes as empty.
             sketch = null;
+        }
+        if (histogram != null && histogram.isEmpty()) {
+            histogram = null;
         }
     }
 
@@ -155,7 +193,7 @@ public final class Tally {
     /** True when nothing at all was counted: no sample, no late event, zero numerator and denominator, no member. */
     public boolean isEmpty() {
         return numerator == 0 && denominator == 0 && samples == 0 && late == 0 && sketch == null
-                && scheduled == null && live == null;
+                && histogram == null && scheduled == null && live == null;
     }
 
     public long numerator() {
@@ -179,10 +217,37 @@ public final class Tally {
         return sketch == null ? new QuantileSketch() : sketch;
     }
 
+    /** The exact histogram of the samples; an empty one when the series has none. */
+    public SecondsHistogram histogram() {
+        return histogram == null ? new SecondsHistogram() : histogram;
+    }
+
+    /** How many samples a percentile is taken of: those of the histogram and of the sketch. */
+    public long percentileSamples() {
+        return (histogram == null ? 0 : histogram.count()) + (sketch == null ? 0 : sketch.count());
+    }
+
+    /**
+     * The q-quantile of the samples, type 7 (linear interpolation between closest ranks); NaN when there is none.
+     * Exact when they are all in the histogram. A window still holding panes written before exact percentiles (with
+     * a sketch) reads both as one sketch, within the sketch's 1%, until those panes have left it.
+     */
+    public double quantile(double q) {
+        if (sketch == null) {
+            return histogram().quantile(q);
+        }
+        if (histogram == null) {
+            return sketch.quantile(q);
+        }
+        QuantileSketch both = sketch.copy();
+        histogram.addTo(both);
+        return both.quantile(q);
+    }
+
     public void writeTo(DataOutput out) throws IOException {
         boolean members = scheduled != null || live != null;
-        // Without members, format 1 byte for byte: the state of every other series reads as before.
-        out.writeByte(members ? FORMAT_MEMBERS : FORMAT_VERSION);
+        // Without members or histogram, format 1 byte for byte: the state of every other series reads as before.
+        out.writeByte(histogram != null ? FORMAT_HISTOGRAM : members ? FORMAT_MEMBERS : FORMAT_VERSION);
         out.writeLong(numerator);
         out.writeLong(denominator);
         out.writeLong(samples);
@@ -190,6 +255,10 @@ public final class Tally {
         out.writeBoolean(sketch != null);
         if (sketch != null) {
             sketch.writeTo(out);
+        }
+        if (histogram != null) {
+            histogram.writeTo(out);
+            out.writeBoolean(members);
         }
         if (members) {
             writeMembers(scheduled, out);
@@ -219,7 +288,7 @@ public final class Tally {
     }
 
     public static Tally readFrom(DataInput in) throws IOException {
-        byte format = StateSerdes.readFormat(in, FORMAT_VERSION, FORMAT_MEMBERS, "tally");
+        byte format = StateSerdes.readFormat(in, FORMAT_VERSION, FORMAT_HISTOGRAM, "tally");
         Tally tally = new Tally();
         tally.numerator = in.readLong();
         tally.denominator = in.readLong();
@@ -228,7 +297,12 @@ public final class Tally {
         if (in.readBoolean()) {
             tally.sketch = QuantileSketch.readFrom(in);
         }
-        if (format == FORMAT_MEMBERS) {
+        boolean members = format == FORMAT_MEMBERS;
+        if (format == FORMAT_HISTOGRAM) {
+            tally.histogram = SecondsHistogram.readFrom(in);
+            members = in.readBoolean();
+        }
+        if (members) {
             tally.scheduled = readMembers(in);
             tally.live = readMembers(in);
         }
@@ -239,6 +313,7 @@ public final class Tally {
     public boolean equals(Object o) {
         return o instanceof Tally other && numerator == other.numerator && denominator == other.denominator
                 && samples == other.samples && late == other.late && sketch().equals(other.sketch())
+                && histogram().equals(other.histogram())
                 && scheduledMembers().equals(other.scheduledMembers()) && liveMembers().equals(other.liveMembers());
     }
 
@@ -250,7 +325,8 @@ public final class Tally {
     @Override
     public String toString() {
         return "Tally[" + numerator + "/" + denominator + ", samples=" + samples + ", late=" + late
-                + (sketch == null ? "" : ", " + sketch) + (scheduled == null ? "" : ", scheduled=" + scheduled)
+                + (sketch == null ? "" : ", " + sketch) + (histogram == null ? "" : ", " + histogram)
+                + (scheduled == null ? "" : ", scheduled=" + scheduled)
                 + (live == null ? "" : ", live=" + live) + "]";
     }
 }

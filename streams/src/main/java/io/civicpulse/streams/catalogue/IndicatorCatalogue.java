@@ -24,7 +24,7 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
 public final class IndicatorCatalogue {
 
     /** Version of the definitions below; change it with any change of meaning. */
-    public static final String VERSION = "2026.4";
+    public static final String VERSION = "2026.5";
 
     private static final String QUANTITATIVE = "quantitative";
     private static final boolean COMPUTED = true;
@@ -61,12 +61,16 @@ public final class IndicatorCatalogue {
                     + " the window of their observed time; stop events with |delay| > 3 h are feed noise, left out."
                     + " District scope: the stop's district in the static feed (where the city has boundaries)",
             "common transit practice", CITY, ROUTE, DISTRICT);
+    // Delays are whole seconds within the noise bounds: kept exactly, a count per second.
     public static final IndicatorDefinition PT_DELAY_P50 = percentile(COMPUTED, "pt.delay-p50",
-            "median delay of observed stop events (linear interpolation between ranks, within 1% of the exact"
-                    + " value; |delay| > 3 h left out as feed noise)", "s", 0.5, "", CITY, ROUTE, DISTRICT);
+            "median delay of observed stop events, exact: the type-7 percentile of the window's delays in whole"
+                    + " seconds (linear interpolation between closest ranks: h = (n - 1) p, x[floor h] + (h - floor h)"
+                    + " (x[floor h + 1] - x[floor h])); |delay| > 3 h left out as feed noise", "s", 0.5,
+            Measure.EXACT_PERCENTILE, "", CITY, ROUTE, DISTRICT);
     public static final IndicatorDefinition PT_DELAY_P90 = percentile(COMPUTED, "pt.delay-p90",
-            "90th percentile delay of observed stop events (linear interpolation between ranks, within 1% of the"
-                    + " exact value; |delay| > 3 h left out as feed noise)", "s", 0.9, "", CITY, ROUTE, DISTRICT);
+            "90th percentile delay of observed stop events, exact: the type-7 percentile of the window's delays in"
+                    + " whole seconds (linear interpolation between closest ranks, as pt.delay-p50); |delay| > 3 h"
+                    + " left out as feed noise", "s", 0.9, Measure.EXACT_PERCENTILE, "", CITY, ROUTE, DISTRICT);
     /** The served rule's 30 minutes: a trip's contribution is known only that long after its departure. */
     private static final Duration SIGHTING_WINDOW = Duration.ofMinutes(30);
     public static final IndicatorDefinition PT_TRIPS_SERVED = ratio(COMPUTED, "pt.trips-served",
@@ -94,8 +98,9 @@ public final class IndicatorCatalogue {
             "90th percentile age of feed data when it reaches the pipeline: ingestedAt - positionTime of each GTFS-RT"
                     + " vehicle position, counted once (at its first arrival) in the window of its ingestedAt;"
                     + " a negative age (clock skew within the allowed future skew) counts as 0 s, an age above"
-                    + " 24 h is feed noise and left out (linear interpolation between ranks, within 1% of the exact"
-                    + " value)", "s", 0.9, "data quality", CITY);
+                    + " 24 h is feed noise and left out (linear interpolation between ranks, from a sketch within"
+                    + " 1% of the exact value: ages are milliseconds, not whole seconds)", "s", 0.9,
+            Measure.PERCENTILE, "data quality", CITY);
     public static final IndicatorDefinition PT_ALERT_AFFECTED_ROUTES = new IndicatorDefinition(
             "pt.alert-affected-routes",
             "routes with an active service alert / active routes, at the window's end: routes of the city's static"
@@ -140,9 +145,9 @@ public final class IndicatorCatalogue {
     public static final IndicatorDefinition GOV_REQUEST_RESOLUTION_TIME_P50 = percentile(COMPUTED,
             "gov.request-resolution-time-p50",
             "median time from requested to closed of non-emergency requests closed in the window (closedAt -"
-                    + " requestedAt of each Open311 CLOSED event; linear interpolation between ranks, within 1% of"
-                    + " the exact median)", "h", 0.5,
-            "ISO 37122 (response to non-emergency requests)", CITY, DISTRICT, SERVICE);
+                    + " requestedAt of each Open311 CLOSED event; linear interpolation between ranks, from a sketch"
+                    + " within 1% of the exact median: durations are unbounded, in milliseconds)", "h", 0.5,
+            Measure.PERCENTILE, "ISO 37122 (response to non-emergency requests)", CITY, DISTRICT, SERVICE);
     public static final IndicatorDefinition GOV_REQUESTS_CLOSED_ON_TIME = ratio(COMPUTED,
             "gov.requests-closed-on-time",
             "requests closed by their expected time / requests closed, counted in the window where they close;"
@@ -204,10 +209,12 @@ public final class IndicatorCatalogue {
                 follows, Measure.RATIO, 0, List.of(scopes), computed);
     }
 
+    /** @param measure {@link Measure#EXACT_PERCENTILE} for bounded whole numbers, else {@link Measure#PERCENTILE} */
     private static IndicatorDefinition percentile(boolean computed, String id, String definition, String unit,
-                                                  double quantile, String follows, ScopeKind... scopes) {
+                                                  double quantile, Measure measure, String follows,
+                                                  ScopeKind... scopes) {
         IndicatorDirection direction = LOWER_IS_BETTER;
-        return new IndicatorDefinition(id, definition, unit, direction, QUANTITATIVE, follows, Measure.PERCENTILE,
+        return new IndicatorDefinition(id, definition, unit, direction, QUANTITATIVE, follows, measure,
                 quantile, List.of(scopes), computed);
     }
 

@@ -11,7 +11,7 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
  * and how it is computed (measure, quantile, scopes). Dashboards see the descriptive fields on every value; the
  * engine reads the rest.
  *
- * @param quantile the quantile for {@link Measure#PERCENTILE}, 0 otherwise
+ * @param quantile the quantile of a percentile measure ({@link Measure#isPercentile()}), 0 otherwise
  * @param computed whether this engine computes the indicator today; an indicator that is not computed is listed
  *                 so that the catalogue stays the whole of DOMAIN.md, and publishes nothing
  * @param settle   how long after an instant its contributions can still arrive by design (pt.trips-served knows
@@ -42,7 +42,7 @@ public record IndicatorDefinition(String id, String definition, String unit, Ind
         if (settle.isNegative()) {
             throw new IllegalArgumentException(id + ": settle time must not be negative");
         }
-        if (measure == Measure.PERCENTILE && (quantile <= 0 || quantile >= 1)) {
+        if (measure.isPercentile() && (quantile <= 0 || quantile >= 1)) {
             throw new IllegalArgumentException(id + ": a percentile needs a quantile in (0, 1)");
         }
     }

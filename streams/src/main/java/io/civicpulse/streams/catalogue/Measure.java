@@ -13,8 +13,18 @@ public enum Measure {
      * scheduled and live instead of summing ({@code DistinctCounts}).
      */
     DISTINCT_RATIO(false),
-    /** A percentile of the samples in the window, from a {@link io.civicpulse.streams.sketch.QuantileSketch}. */
+    /**
+     * A percentile of the samples in the window, from a {@link io.civicpulse.streams.sketch.QuantileSketch}: within
+     * 1% of the exact value. For samples that are not bounded whole numbers (fractions of a second or of an hour,
+     * ages up to a day in milliseconds), where an exact histogram would keep about one entry per sample.
+     */
     PERCENTILE(false),
+    /**
+     * A percentile of samples that are whole numbers (seconds) in a bounded range, exact: a count per value
+     * ({@link io.civicpulse.streams.sketch.SecondsHistogram}), so the value is the type-7 percentile of the window's
+     * samples to floating-point rounding.
+     */
+    EXACT_PERCENTILE(false),
     /** Events in the window per 100,000 residents per day. */
     RATE_PER_100K_PER_DAY(false),
     /** numerator / denominator of a state as it stands at the window's end (times 100 for %). */
@@ -37,6 +47,16 @@ public enum Measure {
      */
     public boolean isLevel() {
         return level;
+    }
+
+    /** True for the percentiles, sketched or exact: their quantile is the indicator's. */
+    public boolean isPercentile() {
+        return this == PERCENTILE || this == EXACT_PERCENTILE;
+    }
+
+    /** True for the percentile kept exactly, in a histogram of whole numbers rather than a sketch. */
+    public boolean isExact() {
+        return this == EXACT_PERCENTILE;
     }
 
     /** True for measures that count distinct members rather than summing contributions. */

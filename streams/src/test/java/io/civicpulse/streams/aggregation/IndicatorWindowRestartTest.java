@@ -1,7 +1,11 @@
 package io.civicpulse.streams.aggregation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import io.civicpulse.schemas.indicators.IndicatorValue;
 import io.civicpulse.streams.config.EngineConfig;
 import io.civicpulse.streams.config.StreamsSettings;
+import io.civicpulse.streams.sketch.QuantileSketch;
 
 /**
  * The window processor across a restart: its stores survive (as Kafka Streams restores them from their changelogs),
@@ -29,6 +34,7 @@ class IndicatorWindowRestartTest {
     private static final Instant T0 = Instant.parse("2026-03-10T10:00:00Z");
     private static final String CITY = "sofia";
     private static final String SHARE = "gov.e-payment-share";
+    private static final String DELAY_P90 = "pt.delay-p90";
 
     private final EngineConfig config = EngineConfig.from(StreamsSettings.withDefaults(Map.of(
             EngineConfig.GRACE, "PT5M", EngineConfig.FINAL_STEP, "PT15M", EngineConfig.LIVE_INTERVAL, "PT1S",
@@ -87,6 +93,57 @@ class IndicatorWindowRestartTest {
         // The city series' data is all in closed panes: nothing of it was pending, nothing is repeated.
         assertThat(after.forwarded()).allSatisfy(forwarded ->
                 assertThat(forwarded.record().key()).contains("/service:parking-permit/"));
+    }
+
+    @Test
+    void delayPaneWrittenWithASketchBeforeTheUpgradeCountsAfterIt() throws IOException {
+        MockProcessorContext<String, Emission> before = context();
+        IndicatorWindowProcessor first = new IndicatorWindowProcessor(config);
+        first.init(before);
+        first.process(delay(T0.plusSeconds(10), 100));
+        // The engine of before kept the 10:00 pane's delays in a sketch (tally format 1): put it back that way.
+        KeyValueStore<String, Tally> panes = before.getStateStore(IndicatorWindowProcessor.PANES_STORE);
+        String paneKey = new SeriesKey(CITY, DELAY_P90, "city").paneKey(T0.toEpochMilli());
+        assertThat(panes.get(paneKey).histogram().count()).isEqualTo(1);
+        panes.put(paneKey, StateSerdes.tally().deserializer().deserialize("t", format1WithSketch(100, 200, 300)));
+
+        MockProcessorContext<String, Emission> after = context();
+        IndicatorWindowProcessor restarted = new IndicatorWindowProcessor(config);
+        restarted.init(after);
+        restarted.process(delay(T0.plusSeconds(40), 400));  // the same pane: sketch and histogram in one tally
+        restarted.process(delay(T0.plusSeconds(70), 500));  // the next pane: a histogram only
+        after.scheduledPunctuators().get(0).getPunctuator().punctuate(T0.plusSeconds(71).toEpochMilli());
+
+        // Sorted 100 200 300 400 500: h = 3.6 -> 460; read as one sketch while the old pane is in the window.
+        IndicatorValue hour = published(after, CITY + "/" + DELAY_P90 + "/city/PT1H");
+        assertThat(hour.getSampleCount()).isEqualTo(5);
+        assertThat(hour.getKpiValue()).isCloseTo(460.0, withinPercentage(QuantileSketch.ALPHA * 100));
+    }
+
+    /** A tally as format 1 wrote it before exact percentiles: a sketch of {@code samples}, nothing else. */
+    private static byte[] format1WithSketch(double... samples) throws IOException {
+        QuantileSketch sketch = new QuantileSketch();
+        for (double sample : samples) {
+            sketch.add(sample);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeLong(0);
+            out.writeLong(0);
+            out.writeLong(samples.length);
+            out.writeLong(0);
+            out.writeBoolean(true);
+            sketch.writeTo(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    private Record<String, List<Contribution>> delay(Instant at, int seconds) {
+        EventOrigin origin = new EventOrigin("s" + (++offset), "civicpulse.mobility.stop-observations.v1", 0, offset,
+                CITY + "/s" + offset, 100);
+        return new Record<>(CITY, List.of(Contribution.sample(CITY, DELAY_P90, "city", at.toEpochMilli(), seconds,
+                origin)), at.toEpochMilli());
     }
 
     private static IndicatorValue published(MockProcessorContext<String, Emission> context, String key) {
