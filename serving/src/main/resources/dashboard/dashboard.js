@@ -1107,6 +1107,7 @@ async function loadCity(city) {
   document.title = `${cityName(city)}: digital maturity · Civic Pulse`;
   $('[data-role="city-name"]').textContent = cityName(city);
   $('[data-role="city-select"]').value = city;
+  $('[data-role="report-link"]').setAttribute('href', `report.html?city=${encodeURIComponent(city)}`);
   $$('[data-role="dimensions"] [data-dimension]').forEach((n) => n.remove());
   $('[data-role="index-score"]').textContent = '…';
   $('[data-role="index-score"]').dataset.filled = '';

@@ -121,6 +121,13 @@ class ApiServerTest {
         assertThat(page.body()).contains("<html");
         assertThat(page.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
         assertThat(get("/webjars/echarts/5.3.1/dist/echarts.min.js").statusCode()).isEqualTo(200);
+        // The monthly report the dashboard links to: a static page under the same policy, with its script and style.
+        HttpResponse<String> report = get("/report.html?city=sofia&month=2026-11");
+        assertThat(report.statusCode()).isEqualTo(200);
+        assertThat(report.body()).contains("report.js").contains("data-role=\"report-level\"");
+        assertThat(report.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
+        assertThat(get("/report.js").statusCode()).isEqualTo(200);
+        assertThat(get("/report.css").statusCode()).isEqualTo(200);
     }
 
     @Test
