@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = CivicPulseCommand.Version.class,
         description = "Live digital-maturity indicators for cities, from mobility and public-service event streams.",
         subcommands = {LocalCommand.class, IngestCommand.class, IntakeCommand.class, StreamsCommand.class,
+                ProvisionCommand.class,
                 BenchCommand.class, SimulateCommand.class, RecordCommand.class, ReplayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CivicPulseCommand {

@@ -2,6 +2,7 @@ package io.civicpulse.deploy.topics;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,6 +47,18 @@ public final class TopicProvisioner {
      *                          cluster works with the same call as a production one
      */
     public List<Outcome> provision(Collection<Topic<?, ?>> topics, int replicationFactor) throws InterruptedException {
+        return provision(topics, replicationFactor, 0);
+    }
+
+    /**
+     * As {@link #provision(Collection, int)}, and sets {@code min.insync.replicas} on every topic it creates (and
+     * reports an existing topic whose value differs).
+     *
+     * @param minInsyncReplicas 0 leaves the broker's default; else capped at the replication actually used, so that
+     *                          a one-broker cluster still accepts {@code acks=all} writes
+     */
+    public List<Outcome> provision(Collection<Topic<?, ?>> topics, int replicationFactor, int minInsyncReplicas)
+            throws InterruptedException {
         try {
             int brokers = admin.describeCluster().nodes().get().size();
             short replication = (short) Math.max(1, Math.min(replicationFactor, brokers));
@@ -53,7 +66,8 @@ public final class TopicProvisioner {
 
             List<NewTopic> toCreate = topics.stream()
                     .filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), t.partitions(), replication).configs(t.configs()))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), replication)
+                            .configs(desiredConfigs(t, replication, minInsyncReplicas)))
                     .toList();
             List<Outcome> outcomes = new ArrayList<>();
             if (!toCreate.isEmpty()) {
@@ -64,7 +78,7 @@ public final class TopicProvisioner {
 
             List<Topic<?, ?>> present = topics.stream().filter(t -> existing.contains(t.name())).toList();
             if (!present.isEmpty()) {
-                outcomes.addAll(reconcile(present));
+                outcomes.addAll(reconcile(present, replication, minInsyncReplicas));
             }
             outcomes.stream().filter(o -> o.action() != Action.UNCHANGED)
                     .forEach(o -> log.info("topic {}: {} ({})", o.topic(), o.action(), o.detail()));
@@ -74,7 +88,17 @@ public final class TopicProvisioner {
         }
     }
 
-    private List<Outcome> reconcile(List<Topic<?, ?>> present) throws InterruptedException, ExecutionException {
+    /** The topic's declared configuration, with {@code min.insync.replicas} when one is asked for. */
+    static Map<String, String> desiredConfigs(Topic<?, ?> topic, short replication, int minInsyncReplicas) {
+        Map<String, String> configs = new LinkedHashMap<>(topic.configs());
+        if (minInsyncReplicas > 0) {
+            configs.put("min.insync.replicas", String.valueOf(Math.min(minInsyncReplicas, replication)));
+        }
+        return configs;
+    }
+
+    private List<Outcome> reconcile(List<Topic<?, ?>> present, short replication, int minInsyncReplicas)
+            throws InterruptedException, ExecutionException {
         Map<String, TopicDescription> descriptions = admin.describeTopics(present.stream().map(Topic::name).toList())
                 .allTopicNames().get();
         Map<ConfigResource, Config> configs = admin.describeConfigs(present.stream()
@@ -84,7 +108,7 @@ public final class TopicProvisioner {
         for (Topic<?, ?> topic : present) {
             int actual = descriptions.get(topic.name()).partitions().size();
             Config config = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()));
-            String differing = topic.configs().entrySet().stream()
+            String differing = desiredConfigs(topic, replication, minInsyncReplicas).entrySet().stream()
                     .filter(e -> !e.getValue().equals(valueOf(config, e.getKey())))
                     .map(e -> e.getKey() + " is " + valueOf(config, e.getKey()) + ", declared " + e.getValue())
                     .collect(Collectors.joining("; "));
