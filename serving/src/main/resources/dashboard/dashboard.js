@@ -1,7 +1,8 @@
 // Civic Pulse dashboard: plain ES2020 module, no framework, no build step. It reads the query API of docs/api.md
 // and its live stream; ECharts (from the WebJar) draws the 24 h charts when it is there, the text says the rest.
 
-const TOKEN_KEY = 'civicpulse.readToken';
+import { TOKEN_KEY, createApi } from './api-client.js';
+
 const HISTORY_WINDOW = 'PT15M';
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_WINDOW = 'PT1H';
@@ -123,10 +124,6 @@ function cityName(id) {
   return id.split(/[-_]/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
 }
 
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // State
 
@@ -191,97 +188,11 @@ function clearNotice(key) {
 // ---------------------------------------------------------------------------------------------------------------
 // API access: bearer token on 401, Retry-After on 503
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-let tokenPrompt = null;
-let tokenDeclined = false;
-
-function askForToken(reason) {
-  if (tokenPrompt) return tokenPrompt;
-  if (tokenDeclined) return Promise.reject(new ApiError(401, 'unauthorized', 'A read token is needed to see the data.'));
-  const dialog = $('[data-role="token-dialog"]');
-  const input = $('#token-input');
-  $('[data-role="token-reason"]').textContent = reason
-    || 'This server asks for a read token. It is kept for this browser tab only.';
-  input.value = '';
-  tokenPrompt = new Promise((resolve, reject) => {
-    const done = () => {
-      dialog.removeEventListener('close', done);
-      tokenPrompt = null;
-      const token = input.value.trim();
-      input.value = '';
-      if (dialog.returnValue === 'ok' && token) {
-        sessionStorage.setItem(TOKEN_KEY, token);
-        resolve(token);
-      } else {
-        tokenDeclined = true;
-        reject(new ApiError(401, 'unauthorized', 'A read token is needed to see the data.'));
-      }
-    };
-    dialog.returnValue = '';
-    dialog.addEventListener('close', done);
-    if (typeof dialog.showModal === 'function') dialog.showModal();
-    else dialog.setAttribute('open', '');
-    input.focus();
-  });
-  return tokenPrompt;
-}
-
-function retryAfterMs(res) {
-  const header = res.headers.get('Retry-After');
-  let seconds = Number(header);
-  if (!Number.isFinite(seconds)) {
-    const at = Date.parse(header);
-    seconds = Number.isFinite(at) ? (at - Date.now()) / 1000 : 5;
-  }
-  return Math.min(Math.max(seconds, 1), 120) * 1000;
-}
-
-async function api(path, params = {}) {
-  const url = new URL(path, document.baseURI);
-  for (const [k, v] of Object.entries(params)) if (v != null) url.searchParams.set(k, v);
-  for (let attempt = 0; ; attempt += 1) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const headers = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let res;
-    try {
-      res = await fetch(url, { headers, cache: 'no-store' });
-    } catch (err) {
-      throw new ApiError(0, 'network', 'The Civic Pulse server could not be reached.');
-    }
-    if (res.status === 401) {
-      if (token) sessionStorage.removeItem(TOKEN_KEY);
-      await askForToken(token ? 'That token was not accepted. Please enter the read token again.' : null);
-      continue;
-    }
-    if (res.status === 503 && attempt < 30) {
-      const wait = retryAfterMs(res);
-      notice('unavailable', `The engine is rebalancing or starting; retrying in ${Math.round(wait / 1000)} s.`,
-        { kind: 'info' });
-      await sleep(wait);
-      continue;
-    }
-    clearNotice('unavailable');
-    if (!res.ok) {
-      let message = `${res.status} ${res.statusText}`;
-      let code = 'http';
-      try {
-        const body = await res.json();
-        if (body && body.message) message = body.message;
-        if (body && body.error) code = body.error;
-      } catch (ignored) { /* not JSON */ }
-      throw new ApiError(res.status, code, message);
-    }
-    return res.json();
-  }
-}
+const { api } = createApi({
+  unavailable: (text) => notice('unavailable', text, { kind: 'info' }),
+  available: () => clearNotice('unavailable'),
+  retries: 30,
+});
 
 /** Runs tasks with at most `limit` at once. */
 async function pool(items, limit, task) {

@@ -4,7 +4,8 @@
 //
 // A "day" is the city's calendar day: the P1D-calendar finals, whose from/to are the city's local midnights in UTC.
 
-const TOKEN_KEY = 'civicpulse.readToken'; // the dashboard's key: one token per tab for both pages
+import { createApi } from './api-client.js';
+
 const DAY_WINDOW = 'P1D-calendar';
 const HOUR_MS = 3600 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -175,102 +176,11 @@ function offsetLabel(offset) {
 // ---------------------------------------------------------------------------------------------------------------
 // API access: the dashboard's approach (bearer token from sessionStorage, a dialog on 401, Retry-After on 503)
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-let tokenPrompt = null;
-let tokenDeclined = false;
-
-function askForToken(reason) {
-  if (tokenPrompt) return tokenPrompt; // parallel requests share one dialog
-  if (tokenDeclined) return Promise.reject(new ApiError(401, 'unauthorized', 'A read token is needed to see the data.'));
-  const dialog = $('[data-role="token-dialog"]');
-  const input = $('#token-input');
-  $('[data-role="token-reason"]').textContent = reason
-    || 'This server asks for a read token. It is kept for this browser tab only.';
-  input.value = '';
-  tokenPrompt = new Promise((resolve, reject) => {
-    const done = () => {
-      dialog.removeEventListener('close', done);
-      tokenPrompt = null;
-      const token = input.value.trim();
-      input.value = '';
-      if (dialog.returnValue === 'ok' && token) {
-        sessionStorage.setItem(TOKEN_KEY, token);
-        resolve(token);
-      } else {
-        tokenDeclined = true;
-        reject(new ApiError(401, 'unauthorized', 'A read token is needed to see the data.'));
-      }
-    };
-    dialog.returnValue = '';
-    dialog.addEventListener('close', done);
-    if (typeof dialog.showModal === 'function') dialog.showModal();
-    else dialog.setAttribute('open', '');
-    input.focus();
-  });
-  return tokenPrompt;
-}
-
-function retryAfterMs(res) {
-  const header = res.headers.get('Retry-After');
-  let seconds = Number(header);
-  if (!Number.isFinite(seconds)) {
-    const at = Date.parse(header);
-    seconds = Number.isFinite(at) ? (at - Date.now()) / 1000 : 5;
-  }
-  return Math.min(Math.max(seconds, 1), 120) * 1000;
-}
-
-let requestCount = 0;
-
-async function api(path, params = {}) {
-  const url = new URL(path, document.baseURI);
-  for (const [k, v] of Object.entries(params)) if (v != null) url.searchParams.set(k, v);
-  for (let attempt = 0; ; attempt += 1) {
-    const token = sessionStorage.getItem(TOKEN_KEY);
-    const headers = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let res;
-    requestCount += 1;
-    try {
-      res = await fetch(url, { headers, cache: 'no-store' });
-    } catch (err) {
-      throw new ApiError(0, 'network', 'The Civic Pulse server could not be reached.');
-    }
-    if (res.status === 401) {
-      if (token && sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
-      // Another request may have been given a token meanwhile: try that one before asking.
-      if (!sessionStorage.getItem(TOKEN_KEY)) {
-        await askForToken(token ? 'That token was not accepted. Please enter the read token again.' : null);
-      }
-      continue;
-    }
-    if (res.status === 503 && attempt < 10) {
-      const wait = retryAfterMs(res);
-      notice('unavailable', `The engine is rebalancing or starting; retrying in ${Math.round(wait / 1000)} s.`, 'info');
-      await new Promise((resolve) => setTimeout(resolve, wait));
-      continue;
-    }
-    clearNotice('unavailable');
-    if (!res.ok) {
-      let message = `${res.status} ${res.statusText}`;
-      let code = 'http';
-      try {
-        const body = await res.json();
-        if (body && body.message) message = body.message;
-        if (body && body.error) code = body.error;
-      } catch (ignored) { /* not JSON */ }
-      throw new ApiError(res.status, code, message);
-    }
-    return res.json();
-  }
-}
+const { api, requestCount } = createApi({
+  unavailable: (text) => notice('unavailable', text, 'info'),
+  available: () => clearNotice('unavailable'),
+  retries: 10,
+});
 
 /** Settles like Promise.allSettled, at most `limit` at once: [{ok, value} | {ok: false, error}] in order. */
 async function pool(tasks, limit) {
@@ -902,7 +812,7 @@ async function start() {
   renderInitiatives(ctx, initiatives, indicatorMonth);
   await new Promise((resolve) => setTimeout(resolve, 0)); // the queued charts
   main.dataset.state = 'ready';
-  main.dataset.requests = String(requestCount);
+  main.dataset.requests = String(requestCount());
 }
 
 start().catch((err) => {

@@ -127,6 +127,10 @@ class ApiServerTest {
         assertThat(report.body()).contains("report.js").contains("data-role=\"report-level\"");
         assertThat(report.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("script-src 'self'");
         assertThat(get("/report.js").statusCode()).isEqualTo(200);
+        // Both pages import it as a module, which browsers load only with a JavaScript content type.
+        HttpResponse<String> client = get("/api-client.js");
+        assertThat(client.statusCode()).isEqualTo(200);
+        assertThat(client.headers().firstValue("Content-Type").orElseThrow()).contains("javascript");
         assertThat(get("/report.css").statusCode()).isEqualTo(200);
     }
 
