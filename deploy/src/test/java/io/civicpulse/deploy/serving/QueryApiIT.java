@@ -81,6 +81,9 @@ class QueryApiIT {
         settings.put("application.id", APPLICATION);
         settings.put("state.dir", Files.createTempDirectory("api-state").toString());
         settings.put("civicpulse.source.startup.grace", "PT1S");
+        // The backfill comes on one partition of each input, all at once: once both have delivered, five seconds of
+        // quiet are enough to let the city's clock reach its last event (the default, 30 s, is for live feeds).
+        settings.put("civicpulse.source.quiet.after", "PT5S");
         // Only what this test sends: the shared broker holds hours of the other tests' feeds, which a new
         // application would otherwise read first. The probe below shows when reading has begun.
         settings.put(StreamsConfig.mainConsumerPrefix("auto.offset.reset"), "latest");
@@ -120,7 +123,7 @@ class QueryApiIT {
             send(session(CITY, minute % 2 == 0 ? ServiceChannel.WEB : ServiceChannel.COUNTER, at.plusSeconds(5)));
         }
         producer.flush();
-        // Once both partitions have been quiet for 30 s the city's clock reaches its last event: PT15M finals up to
+        // Once both partitions have been quiet for 5 s the city's clock reaches its last event: PT15M finals up to
         // T0 + 90 min, maturity finals up to T0 + 60 min (the longest settle time, 30 min, after that).
         await("finals of the backfill").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(2))
                 .until(() -> {

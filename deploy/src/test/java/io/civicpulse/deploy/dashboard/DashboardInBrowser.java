@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,17 +16,12 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -38,7 +31,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
-import io.civicpulse.deploy.testing.CliProcess;
 import io.civicpulse.streams.maturity.NextSteps;
 
 /**
@@ -48,44 +40,43 @@ import io.civicpulse.streams.maturity.NextSteps;
  * shows (target/dashboard.png). Skipped, saying why, where chromium or chromedriver is not installed (.ci/run
  * installs both).
  */
-class DashboardBrowserIT {
+public final class DashboardInBrowser {
 
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final String INDICATOR = "gov.e-payment-share";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Why the check cannot run here, when {@link #available()} says so. */
+    public static final String MISSING = "the dashboard browser test needs Debian's chromium and chromium-driver ("
+            + CHROMIUM + ", " + CHROMEDRIVER + "): apt-get install chromium chromium-driver";
+
     private final HttpClient http = HttpClient.newHttpClient();
-    private CliProcess local;
     private ChromeDriver browser;
 
-    @BeforeEach
-    void requireTheBrowser() {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "the dashboard browser test needs Debian's chromium and chromium-driver (" + CHROMIUM + ", "
-                        + CHROMEDRIVER + "): apt-get install chromium chromium-driver");
+    private DashboardInBrowser() {
     }
 
-    @AfterEach
-    void stop() {
-        if (browser != null) {
-            browser.quit();
-        }
-        if (local != null) {
-            local.close();
+    public static boolean available() {
+        return Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    }
+
+    /** Runs the check against the {@code civicpulse local} whose output (its first lines) is given. */
+    public static void check(String localOutput) throws Exception {
+        DashboardInBrowser check = new DashboardInBrowser();
+        try {
+            check.run(localOutput);
+        } finally {
+            if (check.browser != null) {
+                check.browser.quit();
+            }
         }
     }
 
-    @Test
-    void dashboardShowsTheApisValuesAndFollowsNewEvents() throws Exception {
-        int[] ports = freePorts(3);
-        local = CliProcess.start(Map.of(), "local", "--kafka-port", String.valueOf(ports[0]), "--controller-port",
-                String.valueOf(ports[1]), "--registry-port", String.valueOf(ports[2]), "--simulator-port", "0",
-                "--intake-port", "0", "--http-port", "0", "--size", "small", "--status-every", "5");
-        local.awaitOutput("Civic Pulse is up", Duration.ofSeconds(120));
-        String dashboard = find(local.output(), "dashboard +=\\s+(http://\\S+/)");
-        String intake = find(local.output(), "intake +=\\s+(http://\\S+/v1/events)");
-        String key = find(local.output(), "API key (\\S+)\\)");
+    private void run(String localOutput) throws Exception {
+        String dashboard = find(localOutput, "dashboard +=\\s+(http://\\S+/)");
+        String intake = find(localOutput, "intake +=\\s+(http://\\S+/v1/events)");
+        String key = find(localOutput, "API key (\\S+)\\)");
 
         String valuePath = "api/v1/indicators?city=sofia&indicator=" + INDICATOR + "&scope=city&window=PT1H";
         await("the engine's first e-payment value").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
@@ -233,23 +224,5 @@ class DashboardBrowserIT {
             throw new AssertionError("no " + regex + " in the output of civicpulse local:\n" + text);
         }
         return matcher.group(1);
-    }
-
-    private static int[] freePorts(int count) throws IOException {
-        ServerSocket[] sockets = new ServerSocket[count];
-        int[] ports = new int[count];
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 0, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                if (socket != null) {
-                    socket.close();
-                }
-            }
-        }
-        return ports;
     }
 }
