@@ -224,8 +224,8 @@ public final class IntakeServer implements AutoCloseable {
         long now = System.nanoTime();
         long limit = settings.readTimeout().toNanos();
         for (RequestClock clock : reading) {
-            if (clock.interruptIfReadingSince(now, limit)) {
-                metrics.readTimedOut();
+            // Counted before the interrupt closes the connection, so a client that sees it closed sees it counted.
+            if (clock.interruptIfReadingSince(now, limit, metrics::readTimedOut)) {
                 log.debug("intake closed a connection that took over {} to send its request",
                         settings.readTimeout());
             }
@@ -243,9 +243,10 @@ public final class IntakeServer implements AutoCloseable {
             this.startNanos = startNanos;
         }
 
-        synchronized boolean interruptIfReadingSince(long now, long limitNanos) {
+        synchronized boolean interruptIfReadingSince(long now, long limitNanos, Runnable beforeInterrupt) {
             if (readingRequest && now - startNanos > limitNanos) {
                 readingRequest = false;
+                beforeInterrupt.run();
                 thread.interrupt();
                 return true;
             }
