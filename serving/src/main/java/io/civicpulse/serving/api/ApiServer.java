@@ -163,7 +163,8 @@ public final class ApiServer implements AutoCloseable {
         }
         this.attached = new Attached(engine, new LocalResults(streams),
                 new InstanceRouter(streams, self, settings.readToken()),
-                new LiveStream(clientSettings, settings.maxStreamClients(), orion == null ? value -> { } : orion::offer),
+                new LiveStream(clientSettings, settings.maxStreamClients(), orion == null ? value -> { } : orion::offer,
+                        orion != null),
                 JsonViews.catalogue(maturity, EngineConfig.from(engine.settings()).windows()), maturity, orion);
     }
 

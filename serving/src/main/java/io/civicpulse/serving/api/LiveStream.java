@@ -97,11 +97,17 @@ final class LiveStream implements AutoCloseable {
     private final Thread poller;
     private final AtomicLong events = new AtomicLong();
     private final Consumer<IndicatorValue> onValue;
+    private final boolean pushing;
     private volatile boolean running = true;
 
-    /** Also hands every value read to {@code onValue} (the FIWARE push), on the consumer's thread. */
-    LiveStream(Map<String, Object> clientSettings, int maxClients, Consumer<IndicatorValue> onValue) {
+    /**
+     * Also hands every value read to {@code onValue} (the FIWARE push), on the consumer's thread, when
+     * {@code pushing}; null and false when there is no push.
+     */
+    LiveStream(Map<String, Object> clientSettings, int maxClients, Consumer<IndicatorValue> onValue,
+               boolean pushing) {
         this.onValue = onValue;
+        this.pushing = pushing;
         Map<String, Object> settings = new HashMap<>();
         Set<String> known = ConsumerConfig.configNames();
         clientSettings.forEach((key, value) -> {
@@ -168,6 +174,10 @@ final class LiveStream implements AutoCloseable {
             consumer.seekToEnd(partitions);
             while (running) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (clients.isEmpty() && !pushing) {
+                        // Nobody to tell: decoding every value of a busy engine would only take CPU from it.
+                        continue;
+                    }
                     Event event = decode(record);
                     if (event != null) {
                         events.incrementAndGet();
