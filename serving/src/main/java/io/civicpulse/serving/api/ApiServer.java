@@ -408,6 +408,11 @@ public final class ApiServer implements AutoCloseable {
         if (owner instanceof InstanceRouter.Owner.Unknown) {
             throw ApiException.unavailable("the instance that holds " + city + " is not known yet (rebalancing)");
         }
+        if (owner instanceof InstanceRouter.Owner.Here here) {
+            // Kafka Streams says RUNNING while a task may still restore: the city's own partition must be active
+            // here, or the answer is 503 (InvalidStateStoreException), not a 404 for a city being restored.
+            now.local().requireActive(here.partition());
+        }
         if (owner instanceof InstanceRouter.Owner.There there) {
             InstanceRouter.Remote answer = now.router().ask(there.host(), pathAndQuery(ctx)).orElseThrow(() ->
                     ApiException.unavailable("the instance that holds " + city + " did not answer"));

@@ -35,7 +35,8 @@ final class InstanceRouter {
 
     /** Where a city's results are: here, there, or not known while the instances rebalance. */
     sealed interface Owner {
-        record Here() implements Owner {
+        /** This instance; {@code partition} is the city's, -1 when the request was forwarded here. */
+        record Here(int partition) implements Owner {
         }
 
         record There(HostInfo host) implements Owner {
@@ -63,7 +64,8 @@ final class InstanceRouter {
         if (metadata == null || KeyQueryMetadata.NOT_AVAILABLE.equals(metadata)) {
             return new Owner.Unknown();
         }
-        return metadata.activeHost().equals(self) ? new Owner.Here() : new Owner.There(metadata.activeHost());
+        return metadata.activeHost().equals(self) ? new Owner.Here(metadata.partition())
+                : new Owner.There(metadata.activeHost());
     }
 
     /** The other instances of the application, each asked once in a scatter-gather. */

@@ -79,6 +79,13 @@ final class LocalResults {
         }
     }
 
+    /** Throws InvalidStateStoreException unless {@code partition}'s results are active and queryable here. */
+    void requireActive(int partition) {
+        streams.store(StoreQueryParameters.fromNameAndType(IndicatorResultsProcessor.LATEST_STORE,
+                QueryableStoreTypes.<String, IndicatorValue>keyValueStore()).withPartition(partition))
+                .approximateNumEntries();
+    }
+
     /** Finals of one series whose window ends in {@code [from, to)}, oldest first. */
     List<IndicatorValue> history(String key, Instant from, Instant to) {
         ReadOnlyWindowStore<String, IndicatorValue> store = streams.store(StoreQueryParameters.fromNameAndType(
