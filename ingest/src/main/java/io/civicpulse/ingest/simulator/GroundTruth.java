@@ -25,7 +25,7 @@ import io.civicpulse.ingest.simulator.TransitNetwork.Trip;
  *   <li>the model: active trips of a service date, each trip's actual run (ghost or not, actual times), vehicles
  *       in service and alerts active at an instant: pure functions of the seed;</li>
  *   <li>the record: trips that appeared in a served trip-updates feed and when first, trips that had a served
- *       vehicle position, and each stop visit's last served prediction (the observed stop event, as DOMAIN.md
+ *       vehicle position, and each stop visit's last served prediction (the observed stop event, as docs/indicators.md
  *       defines it) once the vehicle has passed it. Only feeds served over HTTP are recorded, not the load
  *       generator's.</li>
  * </ul>

@@ -17,7 +17,7 @@ import java.util.Optional;
 import io.civicpulse.schemas.indicators.IndicatorDirection;
 
 /**
- * The indicator catalogue of DOMAIN.md, in code: every indicator's id, definition, unit, direction, category, the
+ * The indicator catalogue (docs/indicators.md is generated from it), in code: every indicator's id, definition, unit, direction, category, the
  * standard it follows and its scopes. Its {@link #VERSION} is stamped on every value the engine publishes, so a
  * change of definition is visible downstream: bump it whenever a definition, unit or direction changes.
  */

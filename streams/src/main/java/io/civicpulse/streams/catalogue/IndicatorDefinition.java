@@ -13,7 +13,7 @@ import io.civicpulse.schemas.indicators.IndicatorDirection;
  *
  * @param quantile the quantile of a percentile measure ({@link Measure#isPercentile()}), 0 otherwise
  * @param computed whether this engine computes the indicator today; an indicator that is not computed is listed
- *                 so that the catalogue stays the whole of DOMAIN.md, and publishes nothing
+ *                 so that the catalogue stays whole, and publishes nothing
  * @param settle   how long after an instant its contributions can still arrive by design (pt.trips-served knows
  *                 whether a trip was served only 30 minutes after its departure): the indicator's panes close this
  *                 much later than the city's other series, and its contributions are judged late the same way.

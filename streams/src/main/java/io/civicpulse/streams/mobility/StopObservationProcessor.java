@@ -40,7 +40,7 @@ import io.civicpulse.streams.validation.Received;
 import io.civicpulse.streams.validation.ValidationProcessor;
 
 /**
- * Derives observed stop events from trip-update predictions, the method DOMAIN.md describes: a stop event is one
+ * Derives observed stop events from trip-update predictions, the method of docs/indicators.md (pt.on-time-performance): a stop event is one
  * (service date, trip, stop visit), and its observed time is the newest prediction received for it by the time the
  * vehicle passed: the stop left the trip's update, or the feed time reached the predicted time. A visit whose
  * passing is not seen by its scheduled time + 30 min (in feed time) is observed then, with the prediction it had
